@@ -1,0 +1,25 @@
+// Matrix products through xtensor-blas (cblas ?gemm, OpenBLAS) and control of BLAS threads.
+#pragma once
+
+#include "xtgrad/autograd/array.hpp"
+
+namespace xtgrad::blas {
+
+/// c = alpha * op(a) * op(b) + beta * c, where op transposes when its flag is set (no transposed
+/// copy is ever made). c must already have its result shape; with beta == 0 its contents are
+/// not read. Throws ShapeError naming `op` and the shapes unless all three are conforming 2-D
+/// arrays.
+template <class T>
+void gemm(const char* op, const Array<T>& a, bool transpose_a, const Array<T>& b, bool transpose_b,
+          Array<T>& c, T alpha = T(1), T beta = T(0));
+
+/// Threads OpenBLAS may use (results are reproducible for a fixed count).
+void set_num_threads(int threads);
+int num_threads();
+
+extern template void gemm(const char*, const Array<float>&, bool, const Array<float>&, bool,
+                          Array<float>&, float, float);
+extern template void gemm(const char*, const Array<double>&, bool, const Array<double>&, bool,
+                          Array<double>&, double, double);
+
+}  // namespace xtgrad::blas

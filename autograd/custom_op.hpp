@@ -1,0 +1,53 @@
+// Recording an op with a hand-written backward. Every built-in op uses exactly this, and so can
+// user code:
+//
+//     static constexpr xtgrad::OpInfo kScaledSquare{"scaled_square"};
+//     template <class T>
+//     Tensor<T> scaled_square(const Tensor<T>& x, T c) {
+//         Array<T> y = c * x.value() * x.value();
+//         return record_op(kScaledSquare, std::move(y), {x}, [x, c](BackwardContext<T>& ctx) {
+//             ctx.accumulate(0, Array<T>(2 * c * x.value() * ctx.grad_output()));
+//         });
+//     }
+//
+// The backward runs at most once per backward() (unless the graph is retained), gets the
+// gradient of the output and adds each needed input gradient through ctx.accumulate() or
+// ctx.slot(). It captures what it needs (tensors by handle: cheap, and version-checked).
+// Check it with gradcheck() (gradcheck.hpp) and, if it replaces a composition of existing ops,
+// with check_backward().
+#pragma once
+
+#include <initializer_list>
+#include <utility>
+
+#include "xtgrad/autograd/op_info.hpp"
+#include "xtgrad/autograd/tape.hpp"
+#include "xtgrad/autograd/tensor.hpp"
+
+namespace xtgrad {
+
+/// True if an op over these inputs would be recorded now.
+template <class T>
+bool should_record(std::initializer_list<Tensor<T>> inputs) {
+    if (!grad_enabled()) return false;
+    for (const auto& input : inputs)
+        if (input.requires_grad()) return true;
+    return false;
+}
+
+/// Wraps value as the output of op applied to inputs; records backward on the tape when
+/// gradients are enabled and some input requires one. Otherwise the closure is dropped without
+/// ever being converted to a std::function, so unrecorded calls allocate nothing for the tape.
+template <class T, class Backward>
+Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
+                    Backward&& backward) {
+    if (!op.differentiable || !should_record(inputs)) {
+        if (anomaly_mode_enabled())
+            detail::check_finite(value, "output of op '" + std::string(op.name) + "'");
+        return Tensor<T>(std::move(value));
+    }
+    return detail::record_node<T>(op, std::move(value), inputs,
+                                  typename Node<T>::BackwardFn(std::forward<Backward>(backward)));
+}
+
+}  // namespace xtgrad

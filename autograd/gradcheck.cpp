@@ -1,0 +1,225 @@
+#include "xtgrad/autograd/gradcheck.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <sstream>
+
+#include "xtgrad/autograd/tape.hpp"
+
+namespace xtgrad {
+
+GradcheckOptions GradcheckOptions::for_float() {
+    GradcheckOptions options;
+    options.eps = 1e-3;
+    options.rtol = 1e-2;
+    options.atol = 1e-3;
+    return options;
+}
+
+namespace {
+
+/// Fixed pseudo-random weights in [-1, 1): the same for the same seed on every platform.
+template <class T>
+Array<T> projection(const Shape& shape, std::uint64_t seed) {
+    std::mt19937_64 engine(seed);
+    Array<T> weights = empty_array<T>(shape);
+    for (auto& w : weights)
+        w = static_cast<T>(static_cast<double>(engine() >> 11) * 0x1.0p-52 - 1.0);
+    return weights;
+}
+
+template <class T>
+double project(const Array<T>& values, const Array<T>& weights) {
+    double total = 0;
+    for (std::size_t i = 0; i < values.size(); ++i)
+        total += static_cast<double>(values.data()[i]) * static_cast<double>(weights.data()[i]);
+    return total;
+}
+
+bool is_differentiable(const GradcheckOptions& options, std::size_t input) {
+    return options.differentiable.empty() ||
+           (input < options.differentiable.size() && options.differentiable[input]);
+}
+
+template <class T>
+std::vector<Tensor<T>> make_leaves(const std::vector<Array<T>>& inputs,
+                                   const GradcheckOptions& options) {
+    std::vector<Tensor<T>> leaves;
+    for (std::size_t k = 0; k < inputs.size(); ++k)
+        leaves.emplace_back(Array<T>(inputs[k]), is_differentiable(options, k));
+    return leaves;
+}
+
+double error_ratio(double a, double b, const GradcheckOptions& options) {
+    const double tolerance = options.atol + options.rtol * std::max(std::abs(a), std::abs(b));
+    const double diff = std::abs(a - b);
+    if (std::isnan(diff)) return std::numeric_limits<double>::infinity();
+    return diff / tolerance;
+}
+
+template <class T>
+const Array<T>& gradient_or_zeros(const Tensor<T>& leaf, Array<T>& zeros) {
+    if (leaf.has_grad()) return leaf.grad();
+    zeros = empty_array<T>(leaf.shape());
+    std::fill(zeros.begin(), zeros.end(), T(0));
+    return zeros;
+}
+
+/// Tracks the element with the largest error ratio.
+struct Worst {
+    double ratio = -1;
+    std::size_t input = 0;
+    std::size_t index = 0;
+    double a = 0;
+    double b = 0;
+
+    void offer(double r, std::size_t k, std::size_t i, double va, double vb) {
+        if (r > ratio) *this = {r, k, i, va, vb};
+    }
+};
+
+std::string element_name(std::size_t input, std::size_t index, const Shape& shape) {
+    return "input " + std::to_string(input) + ", element " + std::to_string(index) + " of shape " +
+           to_string(shape);
+}
+
+}  // namespace
+
+template <class T>
+GradcheckResult gradcheck(const TensorFunction<T>& f, const std::vector<Array<T>>& inputs,
+                          const GradcheckOptions& options) {
+    GradcheckResult result;
+    std::vector<Tensor<T>> leaves = make_leaves(inputs, options);
+    Tensor<T> out = f(leaves);
+    const Array<T> weights = projection<T>(out.shape(), options.seed);
+
+    bool any_differentiable = false;
+    for (std::size_t k = 0; k < inputs.size(); ++k)
+        any_differentiable |= is_differentiable(options, k);
+    if (any_differentiable && !out.requires_grad()) {
+        result.ok = false;
+        result.message = "the output does not require a gradient: the function recorded nothing";
+        return result;
+    }
+    if (out.requires_grad()) out.backward(weights);
+
+    Worst worst;
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+        if (!is_differentiable(options, k)) continue;
+        Array<T> zeros;
+        const Array<T>& analytic = gradient_or_zeros(leaves[k], zeros);
+        for (std::size_t i = 0; i < inputs[k].size(); ++i) {
+            std::vector<Tensor<T>> probe;
+            for (const auto& input : inputs) probe.emplace_back(Array<T>(input));
+            const T x = inputs[k].data()[i];
+            const T plus = static_cast<T>(x + options.eps);
+            const T minus = static_cast<T>(x - options.eps);
+            double high = 0;
+            double low = 0;
+            {
+                NoGradGuard no_grad;
+                probe[k].mutable_value().data()[i] = plus;
+                high = project(f(probe).value(), weights);
+                probe[k].mutable_value().data()[i] = minus;
+                low = project(f(probe).value(), weights);
+            }
+            // Divide by the step actually taken (x +- eps rounded to T).
+            const double numeric =
+                (high - low) / (static_cast<double>(plus) - static_cast<double>(minus));
+            const double a = static_cast<double>(analytic.data()[i]);
+            worst.offer(error_ratio(a, numeric, options), k, i, a, numeric);
+        }
+    }
+    if (worst.ratio < 0) return result;  // nothing to check
+    result.input = worst.input;
+    result.index = worst.index;
+    result.analytic = worst.a;
+    result.numeric = worst.b;
+    result.error_ratio = worst.ratio;
+    result.ok = worst.ratio <= 1.0;
+    std::ostringstream text;
+    text.precision(10);
+    text << (result.ok ? "gradcheck passed; worst: " : "gradcheck FAILED at ")
+         << element_name(worst.input, worst.index, inputs[worst.input].shape()) << ": analytic "
+         << worst.a << ", numeric " << worst.b << " (error " << worst.ratio
+         << "x the tolerance atol " << options.atol << " + rtol " << options.rtol << ")";
+    result.message = text.str();
+    return result;
+}
+
+template <class T>
+CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
+                                   const TensorFunction<T>& reference,
+                                   const std::vector<Array<T>>& inputs,
+                                   const GradcheckOptions& options) {
+    CheckBackwardResult result;
+    std::vector<Tensor<T>> leaves_c = make_leaves(inputs, options);
+    std::vector<Tensor<T>> leaves_r = make_leaves(inputs, options);
+    Tensor<T> out_c = candidate(leaves_c);
+    Tensor<T> out_r = reference(leaves_r);
+    if (out_c.shape() != out_r.shape()) {
+        result.ok = false;
+        result.message = "output shapes differ: candidate " + to_string(out_c.shape()) +
+                         ", reference " + to_string(out_r.shape());
+        return result;
+    }
+    std::ostringstream text;
+    text.precision(10);
+
+    Worst values;
+    for (std::size_t i = 0; i < out_c.size(); ++i) {
+        const double c = out_c.value().data()[i];
+        const double r = out_r.value().data()[i];
+        values.offer(error_ratio(c, r, options), 0, i, c, r);
+    }
+    result.value_error = std::max(values.ratio, 0.0);
+    if (result.value_error > 1)
+        text << "outputs differ at element " << values.index << ": candidate " << values.a
+             << ", reference " << values.b << ". ";
+
+    const Array<T> weights = projection<T>(out_c.shape(), options.seed);
+    if (out_c.requires_grad()) out_c.backward(weights);
+    if (out_r.requires_grad()) out_r.backward(weights);
+    Worst grads;
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+        if (!is_differentiable(options, k)) continue;
+        Array<T> zeros_c;
+        Array<T> zeros_r;
+        const Array<T>& gc = gradient_or_zeros(leaves_c[k], zeros_c);
+        const Array<T>& gr = gradient_or_zeros(leaves_r[k], zeros_r);
+        for (std::size_t i = 0; i < gc.size(); ++i) {
+            const double c = gc.data()[i];
+            const double r = gr.data()[i];
+            grads.offer(error_ratio(c, r, options), k, i, c, r);
+        }
+    }
+    result.gradient_error = std::max(grads.ratio, 0.0);
+    if (result.gradient_error > 1)
+        text << "gradients differ at "
+             << element_name(grads.input, grads.index, inputs[grads.input].shape())
+             << ": candidate " << grads.a << ", reference " << grads.b << ". ";
+
+    result.finite_differences = gradcheck(candidate, inputs, options);
+    if (!result.finite_differences.ok) text << result.finite_differences.message;
+    result.ok =
+        result.value_error <= 1 && result.gradient_error <= 1 && result.finite_differences.ok;
+    result.message =
+        result.ok ? "candidate agrees with the reference and with finite differences" : text.str();
+    return result;
+}
+
+template GradcheckResult gradcheck(const TensorFunction<float>&, const std::vector<Array<float>>&,
+                                   const GradcheckOptions&);
+template GradcheckResult gradcheck(const TensorFunction<double>&, const std::vector<Array<double>>&,
+                                   const GradcheckOptions&);
+template CheckBackwardResult check_backward(const TensorFunction<float>&,
+                                            const TensorFunction<float>&,
+                                            const std::vector<Array<float>>&,
+                                            const GradcheckOptions&);
+template CheckBackwardResult check_backward(const TensorFunction<double>&,
+                                            const TensorFunction<double>&,
+                                            const std::vector<Array<double>>&,
+                                            const GradcheckOptions&);
+
+}  // namespace xtgrad

@@ -1,0 +1,82 @@
+// Finite-difference gradient checks.
+//
+// gradcheck compares the gradients backward() computes for f with central differences, in
+// double, through a random projection of f's output (so every output element is checked, not
+// only a sum). check_backward compares a hand-written op with a reference composed of other
+// ops: values, gradients, and the hand-written one against finite differences.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "xtgrad/autograd/tensor.hpp"
+
+namespace xtgrad {
+
+template <class T>
+using TensorFunction = std::function<Tensor<T>(const std::vector<Tensor<T>>&)>;
+
+struct GradcheckOptions {
+    double eps = 1e-6;   // half-width of the central difference
+    double rtol = 1e-5;  // an element passes if |analytic - numeric| <= atol + rtol * max(|a|, |n|)
+    double atol = 1e-8;
+    std::uint64_t seed = 1;            // of the output projection
+    std::vector<bool> differentiable;  // per input; empty means every input
+
+    /// Defaults suited to float32 (finite differences in float are noisy).
+    static GradcheckOptions for_float();
+};
+
+struct GradcheckResult {
+    bool ok = true;
+    // The worst element seen (largest error relative to its tolerance).
+    std::size_t input = 0;
+    std::size_t index = 0;  // flat index into that input
+    double analytic = 0;
+    double numeric = 0;
+    double error_ratio = 0;  // |a - n| / (atol + rtol * max(|a|, |n|)); passes when <= 1
+    std::string message;     // names the worst element and both values
+
+    explicit operator bool() const { return ok; }
+};
+
+template <class T>
+GradcheckResult gradcheck(const TensorFunction<T>& f, const std::vector<Array<T>>& inputs,
+                          const GradcheckOptions& options = {});
+
+struct CheckBackwardResult {
+    bool ok = true;
+    double value_error = 0;              // max relative difference of the outputs
+    double gradient_error = 0;           // max relative difference of the two backward passes
+    GradcheckResult finite_differences;  // of the candidate
+    std::string message;
+
+    explicit operator bool() const { return ok; }
+};
+
+/// Checks a hand-written (fused) op against a reference composition: same outputs, same
+/// gradients (within rtol/atol of options), and gradcheck of the candidate.
+template <class T>
+CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
+                                   const TensorFunction<T>& reference,
+                                   const std::vector<Array<T>>& inputs,
+                                   const GradcheckOptions& options = {});
+
+extern template GradcheckResult gradcheck(const TensorFunction<float>&,
+                                          const std::vector<Array<float>>&,
+                                          const GradcheckOptions&);
+extern template GradcheckResult gradcheck(const TensorFunction<double>&,
+                                          const std::vector<Array<double>>&,
+                                          const GradcheckOptions&);
+extern template CheckBackwardResult check_backward(const TensorFunction<float>&,
+                                                   const TensorFunction<float>&,
+                                                   const std::vector<Array<float>>&,
+                                                   const GradcheckOptions&);
+extern template CheckBackwardResult check_backward(const TensorFunction<double>&,
+                                                   const TensorFunction<double>&,
+                                                   const std::vector<Array<double>>&,
+                                                   const GradcheckOptions&);
+
+}  // namespace xtgrad

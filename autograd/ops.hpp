@@ -1,0 +1,182 @@
+// The built-in differentiable ops (and a few non-differentiable helpers).
+//
+// Binary elementwise ops broadcast like numpy/xtensor; their gradients are summed back to each
+// input's shape (see unbroadcast in broadcast.hpp). Every op checks its operands and throws
+// ShapeError naming itself and the shapes at fault. Axis arguments accept negative values
+// (counted from the end). Each op is listed in op_info.hpp and has a gradcheck case.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <type_traits>
+#include <vector>
+
+#include "xtgrad/autograd/tensor.hpp"
+
+namespace xtgrad {
+
+/// Class labels (indices into the last axis of logits).
+using Label = std::int32_t;
+
+// Elementwise, broadcasting.
+template <class T>
+Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b);
+template <class T>
+Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b);
+template <class T>
+Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b);
+template <class T>
+Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b);
+/// Elementwise maximum; where a == b the gradient is split evenly between both.
+template <class T>
+Tensor<T> maximum(const Tensor<T>& a, const Tensor<T>& b);
+
+// Elementwise, unary.
+template <class T>
+Tensor<T> neg(const Tensor<T>& x);
+template <class T>
+Tensor<T> exp(const Tensor<T>& x);
+template <class T>
+Tensor<T> log(const Tensor<T>& x);
+template <class T>
+Tensor<T> tanh(const Tensor<T>& x);
+template <class T>
+Tensor<T> sigmoid(const Tensor<T>& x);
+/// max(x, 0); gradient 0 at x == 0.
+template <class T>
+Tensor<T> relu(const Tensor<T>& x);
+template <class T>
+Tensor<T> erf(const Tensor<T>& x);
+template <class T>
+Tensor<T> pow(const Tensor<T>& x, T exponent);
+template <class T>
+Tensor<T> square(const Tensor<T>& x);
+template <class T>
+Tensor<T> sqrt(const Tensor<T>& x);
+/// |x|; gradient 0 at x == 0.
+template <class T>
+Tensor<T> abs(const Tensor<T>& x);
+/// min(max(x, low), high); the gradient passes where low <= x <= high.
+template <class T>
+Tensor<T> clamp(const Tensor<T>& x, T low, T high);
+
+// Linear algebra and shape.
+/// 2-D matrix product through BLAS gemm; the backward uses gemm's transpose flags.
+template <class T>
+Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b);
+/// Reverses the axes (a matrix transpose for 2-D).
+template <class T>
+Tensor<T> transpose(const Tensor<T>& x);
+/// Permutes the axes: output axis i is input axis permutation[i].
+template <class T>
+Tensor<T> transpose(const Tensor<T>& x, std::vector<std::size_t> permutation);
+/// Same elements, new shape; at most one entry may be -1 (inferred).
+template <class T>
+Tensor<T> reshape(const Tensor<T>& x, std::vector<std::ptrdiff_t> shape);
+
+// Reductions.
+/// Sum of all elements (a rank-0 tensor).
+template <class T>
+Tensor<T> sum(const Tensor<T>& x);
+template <class T>
+Tensor<T> sum(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims = false);
+template <class T>
+Tensor<T> mean(const Tensor<T>& x);
+template <class T>
+Tensor<T> mean(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims = false);
+
+// Normalisation over an axis (max-shifted: no overflow for large inputs).
+template <class T>
+Tensor<T> softmax(const Tensor<T>& x, std::ptrdiff_t axis = -1);
+template <class T>
+Tensor<T> log_softmax(const Tensor<T>& x, std::ptrdiff_t axis = -1);
+
+// Integer labels.
+/// out[n] = x[n, labels[n]] for x of shape (N, C).
+template <class T>
+Tensor<T> gather(const Tensor<T>& x, std::span<const Label> labels);
+/// Constant (N, classes) matrix with a 1 at each label.
+template <class T>
+Tensor<T> one_hot(std::span<const Label> labels, std::size_t classes);
+/// Index of the largest entry of each row of x (N, C); the first one on ties.
+template <class T>
+std::vector<Label> argmax(const Tensor<T>& x);
+
+// Comparisons: constant 0/1 masks (never differentiable), broadcasting.
+template <class T>
+Tensor<T> greater(const Tensor<T>& a, const Tensor<T>& b);
+template <class T>
+Tensor<T> greater_equal(const Tensor<T>& a, const Tensor<T>& b);
+template <class T>
+Tensor<T> less(const Tensor<T>& a, const Tensor<T>& b);
+template <class T>
+Tensor<T> less_equal(const Tensor<T>& a, const Tensor<T>& b);
+template <class T>
+Tensor<T> equal(const Tensor<T>& a, const Tensor<T>& b);
+template <class T>
+Tensor<T> not_equal(const Tensor<T>& a, const Tensor<T>& b);
+
+/// A rank-0 constant.
+template <class T>
+Tensor<T> scalar(T value) {
+    Array<T> v = empty_array<T>(Shape{});
+    v.data()[0] = value;
+    return Tensor<T>(std::move(v));
+}
+
+// Operators.
+template <class T>
+Tensor<T> operator+(const Tensor<T>& a, const Tensor<T>& b) {
+    return add(a, b);
+}
+template <class T>
+Tensor<T> operator-(const Tensor<T>& a, const Tensor<T>& b) {
+    return sub(a, b);
+}
+template <class T>
+Tensor<T> operator*(const Tensor<T>& a, const Tensor<T>& b) {
+    return mul(a, b);
+}
+template <class T>
+Tensor<T> operator/(const Tensor<T>& a, const Tensor<T>& b) {
+    return div(a, b);
+}
+template <class T>
+Tensor<T> operator-(const Tensor<T>& x) {
+    return neg(x);
+}
+template <class T>
+Tensor<T> operator+(const Tensor<T>& a, std::type_identity_t<T> b) {
+    return add(a, scalar(b));
+}
+template <class T>
+Tensor<T> operator+(std::type_identity_t<T> a, const Tensor<T>& b) {
+    return add(scalar(a), b);
+}
+template <class T>
+Tensor<T> operator-(const Tensor<T>& a, std::type_identity_t<T> b) {
+    return sub(a, scalar(b));
+}
+template <class T>
+Tensor<T> operator-(std::type_identity_t<T> a, const Tensor<T>& b) {
+    return sub(scalar(a), b);
+}
+template <class T>
+Tensor<T> operator*(const Tensor<T>& a, std::type_identity_t<T> b) {
+    return mul(a, scalar(b));
+}
+template <class T>
+Tensor<T> operator*(std::type_identity_t<T> a, const Tensor<T>& b) {
+    return mul(scalar(a), b);
+}
+template <class T>
+Tensor<T> operator/(const Tensor<T>& a, std::type_identity_t<T> b) {
+    return div(a, scalar(b));
+}
+template <class T>
+Tensor<T> operator/(std::type_identity_t<T> a, const Tensor<T>& b) {
+    return div(scalar(a), b);
+}
+
+}  // namespace xtgrad

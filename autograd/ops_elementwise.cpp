@@ -1,0 +1,145 @@
+// Binary elementwise ops with broadcasting, and comparison masks.
+#include "xtgrad/autograd/custom_op.hpp"
+#include "xtgrad/autograd/kernels.hpp"
+#include "xtgrad/autograd/ops.hpp"
+
+namespace xtgrad {
+
+using detail::binary_map;
+
+template <class T>
+Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b) {
+    return record_op(op_info::add, binary_map("add", a.value(), b.value(), std::plus<T>()), {a, b},
+                     [sa = a.shape(), sb = b.shape()](BackwardContext<T>& ctx) {
+                         const Array<T>& g = ctx.grad_output();
+                         if (ctx.needs_grad(0)) ctx.accumulate(0, unbroadcast(Array<T>(g), sa));
+                         if (ctx.needs_grad(1)) ctx.accumulate(1, unbroadcast(Array<T>(g), sb));
+                     });
+}
+
+template <class T>
+Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) {
+    return record_op(op_info::sub, binary_map("sub", a.value(), b.value(), std::minus<T>()), {a, b},
+                     [sa = a.shape(), sb = b.shape()](BackwardContext<T>& ctx) {
+                         const Array<T>& g = ctx.grad_output();
+                         if (ctx.needs_grad(0)) ctx.accumulate(0, unbroadcast(Array<T>(g), sa));
+                         if (ctx.needs_grad(1))
+                             ctx.accumulate(
+                                 1, unbroadcast(detail::unary_map(g, std::negate<T>()), sb));
+                     });
+}
+
+template <class T>
+Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b) {
+    return record_op(
+        op_info::mul, binary_map("mul", a.value(), b.value(), std::multiplies<T>()), {a, b},
+        [a, b](BackwardContext<T>& ctx) {
+            const Array<T>& g = ctx.grad_output();
+            if (ctx.needs_grad(0))
+                ctx.accumulate(
+                    0, unbroadcast(binary_map("mul backward", g, b.value(), std::multiplies<T>()),
+                                   a.shape()));
+            if (ctx.needs_grad(1))
+                ctx.accumulate(
+                    1, unbroadcast(binary_map("mul backward", g, a.value(), std::multiplies<T>()),
+                                   b.shape()));
+        });
+}
+
+template <class T>
+Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
+    return record_op(
+        op_info::div, binary_map("div", a.value(), b.value(), std::divides<T>()), {a, b},
+        [a, b](BackwardContext<T>& ctx) {
+            const Array<T>& g = ctx.grad_output();
+            if (ctx.needs_grad(0))
+                ctx.accumulate(
+                    0, unbroadcast(binary_map("div backward", g, b.value(), std::divides<T>()),
+                                   a.shape()));
+            if (ctx.needs_grad(1)) {
+                // d(a/b)/db = -a / b^2, formed as -(a/b)/b against the broadcast shape.
+                Array<T> quotient =
+                    binary_map("div backward", a.value(), b.value(), std::divides<T>());
+                Array<T> scaled = binary_map("div backward", quotient, b.value(),
+                                             [](T q, T vb) { return -q / vb; });
+                ctx.accumulate(
+                    1, unbroadcast(binary_map("div backward", g, scaled, std::multiplies<T>()),
+                                   b.shape()));
+            }
+        });
+}
+
+template <class T>
+Tensor<T> maximum(const Tensor<T>& a, const Tensor<T>& b) {
+    return record_op(
+        op_info::maximum,
+        binary_map("maximum", a.value(), b.value(), [](T x, T y) { return x < y ? y : x; }), {a, b},
+        [a, b](BackwardContext<T>& ctx) {
+            const Array<T>& g = ctx.grad_output();
+            // Share of the gradient that goes to a: 1 where a wins, 1/2 on ties, 0 otherwise.
+            Array<T> share_a = binary_map("maximum backward", a.value(), b.value(), [](T x, T y) {
+                return x > y ? T(1) : (x == y ? T(0.5) : T(0));
+            });
+            if (ctx.needs_grad(0))
+                ctx.accumulate(
+                    0, unbroadcast(binary_map("maximum backward", g, share_a, std::multiplies<T>()),
+                                   a.shape()));
+            if (ctx.needs_grad(1))
+                ctx.accumulate(1, unbroadcast(binary_map("maximum backward", g, share_a,
+                                                         [](T gv, T s) { return gv * (1 - s); }),
+                                              b.shape()));
+        });
+}
+
+namespace {
+
+template <class T, class Compare>
+Tensor<T> compare(const OpInfo& op, const Tensor<T>& a, const Tensor<T>& b, Compare cmp) {
+    return Tensor<T>(binary_map(op.name, a.value(), b.value(),
+                                [cmp](T x, T y) { return cmp(x, y) ? T(1) : T(0); }));
+}
+
+}  // namespace
+
+template <class T>
+Tensor<T> greater(const Tensor<T>& a, const Tensor<T>& b) {
+    return compare(op_info::greater, a, b, std::greater<T>());
+}
+template <class T>
+Tensor<T> greater_equal(const Tensor<T>& a, const Tensor<T>& b) {
+    return compare(op_info::greater_equal, a, b, std::greater_equal<T>());
+}
+template <class T>
+Tensor<T> less(const Tensor<T>& a, const Tensor<T>& b) {
+    return compare(op_info::less, a, b, std::less<T>());
+}
+template <class T>
+Tensor<T> less_equal(const Tensor<T>& a, const Tensor<T>& b) {
+    return compare(op_info::less_equal, a, b, std::less_equal<T>());
+}
+template <class T>
+Tensor<T> equal(const Tensor<T>& a, const Tensor<T>& b) {
+    return compare(op_info::equal, a, b, std::equal_to<T>());
+}
+template <class T>
+Tensor<T> not_equal(const Tensor<T>& a, const Tensor<T>& b) {
+    return compare(op_info::not_equal, a, b, std::not_equal_to<T>());
+}
+
+#define XTGRAD_INSTANTIATE(T)                                             \
+    template Tensor<T> add(const Tensor<T>&, const Tensor<T>&);           \
+    template Tensor<T> sub(const Tensor<T>&, const Tensor<T>&);           \
+    template Tensor<T> mul(const Tensor<T>&, const Tensor<T>&);           \
+    template Tensor<T> div(const Tensor<T>&, const Tensor<T>&);           \
+    template Tensor<T> maximum(const Tensor<T>&, const Tensor<T>&);       \
+    template Tensor<T> greater(const Tensor<T>&, const Tensor<T>&);       \
+    template Tensor<T> greater_equal(const Tensor<T>&, const Tensor<T>&); \
+    template Tensor<T> less(const Tensor<T>&, const Tensor<T>&);          \
+    template Tensor<T> less_equal(const Tensor<T>&, const Tensor<T>&);    \
+    template Tensor<T> equal(const Tensor<T>&, const Tensor<T>&);         \
+    template Tensor<T> not_equal(const Tensor<T>&, const Tensor<T>&);
+XTGRAD_INSTANTIATE(float)
+XTGRAD_INSTANTIATE(double)
+#undef XTGRAD_INSTANTIATE
+
+}  // namespace xtgrad

@@ -1,0 +1,107 @@
+// matmul (BLAS gemm), transpose and reshape.
+#include <xtensor/xmanipulation.hpp>
+
+#include "xtgrad/autograd/blas.hpp"
+#include "xtgrad/autograd/custom_op.hpp"
+#include "xtgrad/autograd/ops.hpp"
+
+namespace xtgrad {
+
+template <class T>
+Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
+    const Array<T>& av = a.value();
+    const Array<T>& bv = b.value();
+    if (av.dimension() != 2 || bv.dimension() != 2 || av.shape(1) != bv.shape(0))
+        throw ShapeError("matmul", av.shape(), bv.shape(), "needs (m, k) and (k, n) matrices");
+    Array<T> out = empty_array<T>({av.shape(0), bv.shape(1)});
+    blas::gemm("matmul", av, false, bv, false, out);
+    return record_op(op_info::matmul, std::move(out), {a, b}, [a, b](BackwardContext<T>& ctx) {
+        const Array<T>& g = ctx.grad_output();
+        if (ctx.needs_grad(0)) {  // dA = G B^T
+            auto slot = ctx.slot(0);
+            blas::gemm("matmul backward", g, false, b.value(), true, slot.buffer, T(1),
+                       slot.beta());
+        }
+        if (ctx.needs_grad(1)) {  // dB = A^T G
+            auto slot = ctx.slot(1);
+            blas::gemm("matmul backward", a.value(), true, g, false, slot.buffer, T(1),
+                       slot.beta());
+        }
+    });
+}
+
+template <class T>
+Tensor<T> transpose(const Tensor<T>& x, std::vector<std::size_t> permutation) {
+    const std::size_t rank = x.dimension();
+    std::vector<bool> seen(rank, false);
+    bool valid = permutation.size() == rank;
+    for (std::size_t axis : permutation) {
+        if (!valid || axis >= rank || seen[axis]) {
+            valid = false;
+            break;
+        }
+        seen[axis] = true;
+    }
+    if (!valid)
+        throw ShapeError("transpose", x.shape(),
+                         "the permutation is not a permutation of its axes");
+    std::vector<std::size_t> inverse(rank);
+    for (std::size_t i = 0; i < rank; ++i) inverse[permutation[i]] = i;
+
+    Array<T> out = xt::transpose(x.value(), permutation);
+    return record_op(op_info::transpose, std::move(out), {x},
+                     [inverse = std::move(inverse)](BackwardContext<T>& ctx) {
+                         ctx.accumulate(0, Array<T>(xt::transpose(ctx.grad_output(), inverse)));
+                     });
+}
+
+template <class T>
+Tensor<T> transpose(const Tensor<T>& x) {
+    std::vector<std::size_t> reversed(x.dimension());
+    for (std::size_t i = 0; i < reversed.size(); ++i) reversed[i] = reversed.size() - 1 - i;
+    return transpose(x, std::move(reversed));
+}
+
+template <class T>
+Tensor<T> reshape(const Tensor<T>& x, std::vector<std::ptrdiff_t> shape) {
+    Shape target(shape.size());
+    std::size_t known = 1;
+    std::ptrdiff_t inferred = -1;
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (shape[i] == -1 && inferred < 0) {
+            inferred = static_cast<std::ptrdiff_t>(i);
+        } else if (shape[i] < 0) {
+            throw ShapeError("reshape", x.shape(),
+                             "new shape may have one -1 and no other negative entry");
+        } else {
+            target[i] = static_cast<std::size_t>(shape[i]);
+            known *= target[i];
+        }
+    }
+    if (inferred >= 0) {
+        if (known == 0 || x.size() % known != 0)
+            throw ShapeError("reshape", x.shape(), "cannot infer the -1 dimension");
+        target[static_cast<std::size_t>(inferred)] = x.size() / known;
+    }
+    if (element_count(target) != x.size())
+        throw ShapeError("reshape", x.shape(), target, "element counts differ");
+
+    Array<T> out = x.value();
+    out.reshape(target);
+    return record_op(op_info::reshape, std::move(out), {x}, [](BackwardContext<T>& ctx) {
+        Array<T> g = ctx.grad_output();
+        g.reshape(ctx.input_shape(0));
+        ctx.accumulate(0, std::move(g));
+    });
+}
+
+#define XTGRAD_INSTANTIATE(T)                                                 \
+    template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&);            \
+    template Tensor<T> transpose(const Tensor<T>&);                           \
+    template Tensor<T> transpose(const Tensor<T>&, std::vector<std::size_t>); \
+    template Tensor<T> reshape(const Tensor<T>&, std::vector<std::ptrdiff_t>);
+XTGRAD_INSTANTIATE(float)
+XTGRAD_INSTANTIATE(double)
+#undef XTGRAD_INSTANTIATE
+
+}  // namespace xtgrad

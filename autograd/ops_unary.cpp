@@ -1,0 +1,130 @@
+// Unary elementwise ops. Each backward keeps only what its gradient needs: the input (log,
+// square, ...) or the output (exp, sigmoid, tanh, sqrt).
+#include <cmath>
+#include <numbers>
+
+#include "xtgrad/autograd/custom_op.hpp"
+#include "xtgrad/autograd/kernels.hpp"
+#include "xtgrad/autograd/ops.hpp"
+
+namespace xtgrad {
+
+using detail::assign_or_add;
+using detail::unary_map;
+
+namespace {
+
+/// Records y = f(x) whose gradient is g * dydx(x_i, y_i).
+template <class T, class F, class D>
+Tensor<T> elementwise(const OpInfo& op, const Tensor<T>& x, F f, D dydx) {
+    return record_op(op, unary_map(x.value(), f), {x}, [x, dydx](BackwardContext<T>& ctx) {
+        const T* g = ctx.grad_output().data();
+        const T* in = x.value().data();
+        const T* out = ctx.output().data();
+        assign_or_add(ctx.slot(0), [&](std::size_t i) { return g[i] * dydx(in[i], out[i]); });
+    });
+}
+
+}  // namespace
+
+template <class T>
+Tensor<T> neg(const Tensor<T>& x) {
+    return elementwise(
+        op_info::neg, x, [](T v) { return -v; }, [](T, T) { return T(-1); });
+}
+
+template <class T>
+Tensor<T> exp(const Tensor<T>& x) {
+    return elementwise(
+        op_info::exp, x, [](T v) { return std::exp(v); }, [](T, T y) { return y; });
+}
+
+template <class T>
+Tensor<T> log(const Tensor<T>& x) {
+    return elementwise(
+        op_info::log, x, [](T v) { return std::log(v); }, [](T v, T) { return T(1) / v; });
+}
+
+template <class T>
+Tensor<T> tanh(const Tensor<T>& x) {
+    return elementwise(
+        op_info::tanh, x, [](T v) { return std::tanh(v); }, [](T, T y) { return T(1) - y * y; });
+}
+
+template <class T>
+Tensor<T> sigmoid(const Tensor<T>& x) {
+    // 1 / (1 + exp(-v)): exp overflows to inf for very negative v and the result is exactly 0,
+    // never NaN.
+    return elementwise(
+        op_info::sigmoid, x, [](T v) { return T(1) / (T(1) + std::exp(-v)); },
+        [](T, T y) { return y * (T(1) - y); });
+}
+
+template <class T>
+Tensor<T> relu(const Tensor<T>& x) {
+    return elementwise(
+        op_info::relu, x, [](T v) { return v > T(0) ? v : T(0); },
+        [](T v, T) { return v > T(0) ? T(1) : T(0); });
+}
+
+template <class T>
+Tensor<T> erf(const Tensor<T>& x) {
+    return elementwise(
+        op_info::erf, x, [](T v) { return std::erf(v); },
+        [](T v, T) { return T(2) / std::sqrt(std::numbers::pi_v<T>) * std::exp(-v * v); });
+}
+
+template <class T>
+Tensor<T> pow(const Tensor<T>& x, T exponent) {
+    return elementwise(
+        op_info::pow, x, [exponent](T v) { return std::pow(v, exponent); },
+        [exponent](T v, T) { return exponent * std::pow(v, exponent - T(1)); });
+}
+
+template <class T>
+Tensor<T> square(const Tensor<T>& x) {
+    return elementwise(
+        op_info::square, x, [](T v) { return v * v; }, [](T v, T) { return T(2) * v; });
+}
+
+template <class T>
+Tensor<T> sqrt(const Tensor<T>& x) {
+    return elementwise(
+        op_info::sqrt, x, [](T v) { return std::sqrt(v); }, [](T, T y) { return T(0.5) / y; });
+}
+
+template <class T>
+Tensor<T> abs(const Tensor<T>& x) {
+    return elementwise(
+        op_info::abs, x, [](T v) { return std::abs(v); },
+        [](T v, T) { return v > T(0) ? T(1) : (v < T(0) ? T(-1) : T(0)); });
+}
+
+template <class T>
+Tensor<T> clamp(const Tensor<T>& x, T low, T high) {
+    if (!(low <= high))
+        throw std::invalid_argument("clamp: low (" + std::to_string(low) +
+                                    ") must not exceed high (" + std::to_string(high) + ")");
+    return elementwise(
+        op_info::clamp, x, [low, high](T v) { return v < low ? low : (v > high ? high : v); },
+        [low, high](T v, T) { return v >= low && v <= high ? T(1) : T(0); });
+}
+
+#define XTGRAD_INSTANTIATE(T)                     \
+    template Tensor<T> neg(const Tensor<T>&);     \
+    template Tensor<T> exp(const Tensor<T>&);     \
+    template Tensor<T> log(const Tensor<T>&);     \
+    template Tensor<T> tanh(const Tensor<T>&);    \
+    template Tensor<T> sigmoid(const Tensor<T>&); \
+    template Tensor<T> relu(const Tensor<T>&);    \
+    template Tensor<T> erf(const Tensor<T>&);     \
+    template Tensor<T> pow(const Tensor<T>&, T);  \
+    template Tensor<T> square(const Tensor<T>&);  \
+    template Tensor<T> sqrt(const Tensor<T>&);    \
+    template Tensor<T> abs(const Tensor<T>&);     \
+    template Tensor<T> clamp(const Tensor<T>&, T, T);
+XTGRAD_INSTANTIATE(float)
+XTGRAD_INSTANTIATE(double)
+#undef XTGRAD_INSTANTIATE
+
+}  // namespace xtgrad

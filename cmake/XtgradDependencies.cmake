@@ -1,0 +1,8 @@
+# Every dependency is a Debian package found through its CMake config (or CMake's FindBLAS).
+include(GNUInstallDirs)
+
+find_package(xtensor 0.24 REQUIRED)
+# xtensor-blas calls cblas; ask FindBLAS for OpenBLAS rather than whatever libblas.so points to.
+set(BLA_VENDOR OpenBLAS)
+find_package(BLAS REQUIRED)
+find_package(xtensor-blas 0.20 REQUIRED)

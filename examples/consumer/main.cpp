@@ -1,0 +1,21 @@
+// Uses the installed headers and library: one gradient, checked against its closed form.
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+
+#include <xtgrad/autograd/autograd.hpp>
+
+int main() {
+    using namespace xtgrad;
+    auto w = Tensor<float>::parameter(Array<float>{0.5f, -1.5f, 2.0f});
+    Tensor<float> loss = sum(w * w);  // d loss / dw = 2 w
+    loss.backward();
+    for (std::size_t i = 0; i < 3; ++i) {
+        if (std::abs(w.grad()(i) - 2 * w.value()(i)) > 1e-6f) {
+            std::cerr << "consumer: wrong gradient at " << i << "\n";
+            return EXIT_FAILURE;
+        }
+    }
+    std::cout << "consumer: xtgrad found and working (loss " << loss.item() << ")\n";
+    return EXIT_SUCCESS;
+}

@@ -1,0 +1,328 @@
+#include "op_cases.hpp"
+
+#include <cmath>
+
+#include <xtensor/xmanipulation.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xoperation.hpp>
+#include <xtensor/xsort.hpp>
+
+#include <xtgrad/autograd/ops.hpp>
+
+#include "../support/random_arrays.hpp"
+
+namespace xtgrad::testing {
+
+namespace {
+
+template <class T>
+using Unary = std::function<Tensor<T>(const Tensor<T>&)>;
+template <class T>
+using Binary = std::function<Tensor<T>(const Tensor<T>&, const Tensor<T>&)>;
+template <class T>
+using Reference = std::function<Array<T>(const std::vector<Array<T>>&)>;
+
+template <class T>
+OpCase<T> unary_case(std::string label, Array<T> x, Unary<T> op,
+                     std::function<Array<T>(const Array<T>&)> reference) {
+    return {std::move(label),
+            {std::move(x)},
+            [op](const std::vector<Tensor<T>>& in) { return op(in[0]); },
+            [reference](const std::vector<Array<T>>& in) { return reference(in[0]); },
+            {}};
+}
+
+template <class T>
+OpCase<T> binary_case(std::string label, Array<T> a, Array<T> b, Binary<T> op,
+                      std::function<Array<T>(const Array<T>&, const Array<T>&)> reference) {
+    return {std::move(label),
+            {std::move(a), std::move(b)},
+            [op](const std::vector<Tensor<T>>& in) { return op(in[0], in[1]); },
+            [reference](const std::vector<Array<T>>& in) { return reference(in[0], in[1]); },
+            {}};
+}
+
+/// Operand shapes covering equal shapes, a row vector, a column against a row, a scalar, a
+/// rank-3 broadcast over a middle axis, and a batch of one.
+const std::vector<std::pair<Shape, Shape>>& broadcast_shape_pairs() {
+    static const std::vector<std::pair<Shape, Shape>> pairs = {{{3, 4}, {3, 4}},    {{3, 4}, {4}},
+                                                               {{3, 1}, {1, 4}},    {{}, {2, 3}},
+                                                               {{2, 3, 4}, {3, 1}}, {{1, 5}, {5}}};
+    return pairs;
+}
+
+std::string shapes_label(const std::string& op, const Shape& a, const Shape& b) {
+    return op + " " + to_string(a) + " with " + to_string(b);
+}
+
+template <class T>
+void add_binary_family(std::map<std::string, std::vector<OpCase<T>>>& cases, TestRandom& rng) {
+    for (const auto& [sa, sb] : broadcast_shape_pairs()) {
+        cases["add"].push_back(binary_case<T>(
+            shapes_label("add", sa, sb), rng.uniform_array<T>(sa, -1, 1),
+            rng.uniform_array<T>(sb, -1, 1), [](auto& a, auto& b) { return a + b; },
+            [](auto& a, auto& b) { return Array<T>(a + b); }));
+        cases["sub"].push_back(binary_case<T>(
+            shapes_label("sub", sa, sb), rng.uniform_array<T>(sa, -1, 1),
+            rng.uniform_array<T>(sb, -1, 1), [](auto& a, auto& b) { return a - b; },
+            [](auto& a, auto& b) { return Array<T>(a - b); }));
+        cases["mul"].push_back(binary_case<T>(
+            shapes_label("mul", sa, sb), rng.uniform_array<T>(sa, -1, 1),
+            rng.uniform_array<T>(sb, -1, 1), [](auto& a, auto& b) { return a * b; },
+            [](auto& a, auto& b) { return Array<T>(a * b); }));
+        cases["div"].push_back(binary_case<T>(
+            shapes_label("div", sa, sb), rng.uniform_array<T>(sa, -1, 1),
+            rng.away_from_zero<T>(sb, 0.5, 2.0), [](auto& a, auto& b) { return a / b; },
+            [](auto& a, auto& b) { return Array<T>(a / b); }));
+        // maximum: a holds odd multiples of 1/8 and b multiples of 1/4, so every pair differs
+        // by at least 1/8 and no tie (the kink) lies within the finite-difference step.
+        Array<T> a = rng.uniform_array<T>(sa, -1, 1);
+        for (auto& v : a) v = (std::floor(v * 4) + T(0.5)) / 4;
+        Array<T> b = rng.uniform_array<T>(sb, -1, 1);
+        for (auto& v : b) v = std::round(v * 4) / 4;
+        cases["maximum"].push_back(binary_case<T>(
+            shapes_label("maximum", sa, sb), a, b, [](auto& x, auto& y) { return maximum(x, y); },
+            [](auto& x, auto& y) { return Array<T>(xt::maximum(x, y)); }));
+    }
+    // Comparison masks: operands share some values so that equality really occurs.
+    Array<T> a = rng.uniform_array<T>({3, 4}, -1, 1);
+    Array<T> b = rng.uniform_array<T>({4}, -1, 1);
+    for (std::size_t j = 0; j < 4; j += 2) a(j % 3, j) = b(j);
+    const auto compare = [&](const std::string& name, Binary<T> op,
+                             std::function<Array<T>(const Array<T>&, const Array<T>&)> ref) {
+        cases[name].push_back(
+            binary_case<T>(shapes_label(name, a.shape(), b.shape()), a, b, op, ref));
+    };
+    compare(
+        "greater", [](auto& x, auto& y) { return greater(x, y); },
+        [](auto& x, auto& y) { return Array<T>(xt::cast<T>(x > y)); });
+    compare(
+        "greater_equal", [](auto& x, auto& y) { return greater_equal(x, y); },
+        [](auto& x, auto& y) { return Array<T>(xt::cast<T>(x >= y)); });
+    compare(
+        "less", [](auto& x, auto& y) { return less(x, y); },
+        [](auto& x, auto& y) { return Array<T>(xt::cast<T>(x < y)); });
+    compare(
+        "less_equal", [](auto& x, auto& y) { return less_equal(x, y); },
+        [](auto& x, auto& y) { return Array<T>(xt::cast<T>(x <= y)); });
+    compare(
+        "equal", [](auto& x, auto& y) { return equal(x, y); },
+        [](auto& x, auto& y) { return Array<T>(xt::cast<T>(xt::equal(x, y))); });
+    compare(
+        "not_equal", [](auto& x, auto& y) { return not_equal(x, y); },
+        [](auto& x, auto& y) { return Array<T>(xt::cast<T>(xt::not_equal(x, y))); });
+}
+
+template <class T>
+void add_unary_family(std::map<std::string, std::vector<OpCase<T>>>& cases, TestRandom& rng) {
+    const std::vector<Shape> shapes = {{7}, {3, 4}, {1, 5}, {2, 3, 2}};
+    for (const Shape& shape : shapes) {
+        const std::string suffix = " " + to_string(shape);
+        const auto unary = [&](const std::string& name, Array<T> x, Unary<T> op,
+                               std::function<Array<T>(const Array<T>&)> ref) {
+            cases[name].push_back(unary_case<T>(name + suffix, std::move(x), op, ref));
+        };
+        unary(
+            "neg", rng.uniform_array<T>(shape, -2, 2), [](auto& x) { return -x; },
+            [](auto& x) { return Array<T>(-x); });
+        unary(
+            "exp", rng.uniform_array<T>(shape, -2, 2), [](auto& x) { return exp(x); },
+            [](auto& x) { return Array<T>(xt::exp(x)); });
+        unary(
+            "log", rng.uniform_array<T>(shape, 0.5, 3), [](auto& x) { return log(x); },
+            [](auto& x) { return Array<T>(xt::log(x)); });
+        unary(
+            "tanh", rng.uniform_array<T>(shape, -2, 2), [](auto& x) { return tanh(x); },
+            [](auto& x) { return Array<T>(xt::tanh(x)); });
+        unary(
+            "sigmoid", rng.uniform_array<T>(shape, -4, 4), [](auto& x) { return sigmoid(x); },
+            [](auto& x) { return Array<T>(T(1) / (T(1) + xt::exp(-x))); });
+        unary(
+            "relu", rng.away_from_zero<T>(shape), [](auto& x) { return relu(x); },
+            [](auto& x) { return Array<T>(xt::maximum(x, T(0))); });
+        unary(
+            "erf", rng.uniform_array<T>(shape, -2, 2), [](auto& x) { return erf(x); },
+            [](auto& x) { return Array<T>(xt::erf(x)); });
+        unary(
+            "pow", rng.uniform_array<T>(shape, 0.5, 2), [](auto& x) { return pow(x, T(2.5)); },
+            [](auto& x) { return Array<T>(xt::pow(x, T(2.5))); });
+        unary(
+            "pow", rng.uniform_array<T>(shape, 0.5, 2), [](auto& x) { return pow(x, T(-1.5)); },
+            [](auto& x) { return Array<T>(xt::pow(x, T(-1.5))); });
+        unary(
+            "square", rng.uniform_array<T>(shape, -2, 2), [](auto& x) { return square(x); },
+            [](auto& x) { return Array<T>(x * x); });
+        unary(
+            "sqrt", rng.uniform_array<T>(shape, 0.5, 3), [](auto& x) { return sqrt(x); },
+            [](auto& x) { return Array<T>(xt::sqrt(x)); });
+        unary(
+            "abs", rng.away_from_zero<T>(shape), [](auto& x) { return abs(x); },
+            [](auto& x) { return Array<T>(xt::abs(x)); });
+        // clamp bounds at +-0.5; values at least 0.05 away from both bounds.
+        Array<T> c = rng.uniform_array<T>(shape, -1, 1);
+        for (auto& v : c)
+            if (std::abs(std::abs(v) - T(0.5)) < T(0.05)) v = v > 0 ? T(0.3) : T(-0.8);
+        unary(
+            "clamp", c, [](auto& x) { return clamp(x, T(-0.5), T(0.5)); },
+            [](auto& x) { return Array<T>(xt::clip(x, T(-0.5), T(0.5))); });
+    }
+}
+
+template <class T>
+Array<T> reference_matmul(const Array<T>& a, const Array<T>& b) {
+    Array<T> out = xt::zeros<T>({a.shape(0), b.shape(1)});
+    for (std::size_t i = 0; i < a.shape(0); ++i)
+        for (std::size_t j = 0; j < b.shape(1); ++j)
+            for (std::size_t k = 0; k < a.shape(1); ++k) out(i, j) += a(i, k) * b(k, j);
+    return out;
+}
+
+template <class T>
+Array<T> reshaped(const Array<T>& x, const Shape& shape) {
+    Array<T> out = empty_array<T>(shape);
+    std::copy(x.begin(), x.end(), out.begin());
+    return out;
+}
+
+template <class T>
+Array<T> reference_softmax(const Array<T>& x, std::size_t axis, bool logarithm) {
+    Array<T> top = xt::amax(x, {axis}, xt::keep_dims);
+    Array<T> shifted = x - top;
+    Array<T> total = xt::sum(xt::exp(shifted), {axis}, xt::keep_dims);
+    if (logarithm) return Array<T>(shifted - xt::log(total));
+    return Array<T>(xt::exp(shifted) / total);
+}
+
+template <class T>
+void add_structural_family(std::map<std::string, std::vector<OpCase<T>>>& cases, TestRandom& rng) {
+    for (const auto& [sa, sb] : std::vector<std::pair<Shape, Shape>>{
+             {{3, 4}, {4, 5}}, {{1, 4}, {4, 1}}, {{5, 1}, {1, 3}}, {{1, 6}, {6, 2}}}) {
+        cases["matmul"].push_back(binary_case<T>(
+            shapes_label("matmul", sa, sb), rng.uniform_array<T>(sa, -1, 1),
+            rng.uniform_array<T>(sb, -1, 1), [](auto& a, auto& b) { return matmul(a, b); },
+            [](auto& a, auto& b) { return reference_matmul(a, b); }));
+    }
+    cases["transpose"].push_back(unary_case<T>(
+        "transpose (3, 4)", rng.uniform_array<T>({3, 4}, -1, 1),
+        [](auto& x) { return transpose(x); }, [](auto& x) { return Array<T>(xt::transpose(x)); }));
+    cases["transpose"].push_back(unary_case<T>(
+        "transpose (2, 3, 4) by (1, 2, 0)", rng.uniform_array<T>({2, 3, 4}, -1, 1),
+        [](auto& x) {
+            return transpose(x, {1, 2, 0});
+        },
+        [](auto& x) {
+            return Array<T>(xt::transpose(x, {1, 2, 0}));
+        }));
+    cases["reshape"].push_back(unary_case<T>(
+        "reshape (2, 6) to (3, -1)", rng.uniform_array<T>({2, 6}, -1, 1),
+        [](auto& x) {
+            return reshape(x, {3, -1});
+        },
+        [](auto& x) {
+            return reshaped(x, {3, 4});
+        }));
+    cases["reshape"].push_back(unary_case<T>(
+        "reshape (4) to (1, 2, 2)", rng.uniform_array<T>({4}, -1, 1),
+        [](auto& x) {
+            return reshape(x, {1, 2, 2});
+        },
+        [](auto& x) {
+            return reshaped(x, {1, 2, 2});
+        }));
+
+    const auto reduction = [&](const std::string& name, bool average) {
+        const auto op_all = [average](const Tensor<T>& x) { return average ? mean(x) : sum(x); };
+        cases[name].push_back(
+            unary_case<T>(name + " of all (3, 4)", rng.uniform_array<T>({3, 4}, -1, 1), op_all,
+                          [average](const Array<T>& x) {
+                              return Array<T>(xt::sum(x) / T(average ? x.size() : 1));
+                          }));
+        for (const auto& [shape, axis, keep] :
+             std::vector<std::tuple<Shape, std::ptrdiff_t, bool>>{{{3, 4}, 0, false},
+                                                                  {{3, 4}, 1, true},
+                                                                  {{2, 3, 4}, -2, false},
+                                                                  {{1, 5}, 1, false},
+                                                                  {{2, 3, 4}, 2, true}}) {
+            const std::size_t ax = static_cast<std::size_t>(
+                axis < 0 ? axis + static_cast<std::ptrdiff_t>(shape.size()) : axis);
+            cases[name].push_back(unary_case<T>(
+                name + " " + to_string(shape) + " axis " + std::to_string(axis) +
+                    (keep ? " keepdims" : ""),
+                rng.uniform_array<T>(shape, -1, 1),
+                [average, axis, keep](const Tensor<T>& x) {
+                    return average ? mean(x, axis, keep) : sum(x, axis, keep);
+                },
+                [average, ax, keep](const Array<T>& x) {
+                    const T count = average ? T(x.shape(ax)) : T(1);
+                    if (keep) return Array<T>(xt::sum(x, {ax}, xt::keep_dims) / count);
+                    return Array<T>(xt::sum(x, {ax}) / count);
+                }));
+        }
+    };
+    reduction("sum", false);
+    reduction("mean", true);
+
+    for (const bool logarithm : {false, true}) {
+        const std::string name = logarithm ? "log_softmax" : "softmax";
+        for (const auto& [shape, axis, scale] :
+             std::vector<std::tuple<Shape, std::ptrdiff_t, double>>{
+                 {{4, 5}, -1, 2.0},
+                 {{4, 5}, 0, 2.0},
+                 {{2, 3, 4}, 1, 2.0},
+                 {{1, 10}, -1, 2.0},
+                 {{3, 6}, -1, 40.0}}) {  // the last: large logits, must stay finite
+            const std::size_t ax = static_cast<std::size_t>(
+                axis < 0 ? axis + static_cast<std::ptrdiff_t>(shape.size()) : axis);
+            cases[name].push_back(unary_case<T>(
+                name + " " + to_string(shape) + " axis " + std::to_string(axis) + " scale " +
+                    std::to_string(static_cast<int>(scale)),
+                rng.uniform_array<T>(shape, -scale, scale),
+                [logarithm, axis](const Tensor<T>& x) {
+                    return logarithm ? log_softmax(x, axis) : softmax(x, axis);
+                },
+                [logarithm, ax](const Array<T>& x) {
+                    return reference_softmax(x, ax, logarithm);
+                }));
+        }
+    }
+
+    for (const std::vector<Label>& labels :
+         {std::vector<Label>{2, 0, 4, 4}, std::vector<Label>{1}}) {
+        const Shape shape{labels.size(), 5};
+        cases["gather"].push_back(unary_case<T>(
+            "gather " + to_string(shape), rng.uniform_array<T>(shape, -1, 1),
+            [labels](const Tensor<T>& x) { return gather(x, labels); },
+            [labels](const Array<T>& x) {
+                Array<T> out = empty_array<T>(Shape{labels.size()});
+                for (std::size_t n = 0; n < labels.size(); ++n) out(n) = x(n, labels[n]);
+                return out;
+            }));
+        cases["one_hot"].push_back(
+            {"one_hot of " + std::to_string(labels.size()) + " labels",
+             {},
+             [labels](const std::vector<Tensor<T>>&) { return one_hot<T>(labels, 5); },
+             [labels](const std::vector<Array<T>>&) {
+                 Array<T> out = xt::zeros<T>({labels.size(), std::size_t{5}});
+                 for (std::size_t n = 0; n < labels.size(); ++n) out(n, labels[n]) = 1;
+                 return out;
+             },
+             {}});
+    }
+}
+
+}  // namespace
+
+template <class T>
+std::map<std::string, std::vector<OpCase<T>>> op_cases() {
+    std::map<std::string, std::vector<OpCase<T>>> cases;
+    TestRandom rng(20221);
+    add_binary_family(cases, rng);
+    add_unary_family(cases, rng);
+    add_structural_family(cases, rng);
+    return cases;
+}
+
+template std::map<std::string, std::vector<OpCase<float>>> op_cases();
+template std::map<std::string, std::vector<OpCase<double>>> op_cases();
+
+}  // namespace xtgrad::testing

@@ -1,0 +1,136 @@
+// Every built-in op (op_info.hpp) against its forward reference and against finite differences,
+// over every case in op_cases.cpp: float64 with tight tolerances, float32 as a smoke test.
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include <xtgrad/autograd/custom_op.hpp>
+#include <xtgrad/autograd/op_info.hpp>
+#include <xtgrad/autograd/ops.hpp>
+#include <xtgrad/autograd/tape.hpp>
+
+#include "op_cases.hpp"
+
+namespace bdata = boost::unit_test::data;
+using namespace xtgrad;
+using xtgrad::testing::op_cases;
+
+namespace {
+
+std::vector<std::string> builtin_op_names() {
+    std::vector<std::string> names;
+    for (const OpInfo* op : builtin_ops()) names.emplace_back(op->name);
+    return names;
+}
+
+const OpInfo& find_op(const std::string& name) {
+    for (const OpInfo* op : builtin_ops())
+        if (op->name == name) return *op;
+    throw std::logic_error("no op " + name);
+}
+
+template <class T>
+double max_relative_difference(const Array<T>& a, const Array<T>& b) {
+    double worst = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double x = a.data()[i];
+        const double y = b.data()[i];
+        worst = std::max(worst, std::abs(x - y) / std::max(1.0, std::abs(y)));
+    }
+    return worst;
+}
+
+template <class T>
+void check_op(const std::string& name, const GradcheckOptions& options, double value_tolerance) {
+    const auto cases = op_cases<T>();
+    const auto found = cases.find(name);
+    BOOST_TEST_REQUIRE(
+        (found != cases.end() && !found->second.empty()),
+        "op '" << name << "' has no test case: add one to tests/autograd/op_cases.cpp");
+    const OpInfo& op = find_op(name);
+    for (const auto& c : found->second) {
+        BOOST_TEST_CONTEXT(c.label) {
+            // Forward value against the independent reference, with inputs requiring grad.
+            std::vector<Tensor<T>> leaves;
+            for (const auto& input : c.inputs) leaves.emplace_back(Array<T>(input), true);
+            const Tensor<T> out = c.apply(leaves);
+            const Array<T> expected = c.reference(c.inputs);
+            BOOST_TEST_REQUIRE(
+                (out.shape() == expected.shape()),
+                "shape " << to_string(out.shape()) << " != " << to_string(expected.shape()));
+            BOOST_TEST(max_relative_difference(out.value(), expected) <= value_tolerance);
+            for (const auto& v : out.value())
+                BOOST_TEST_REQUIRE(std::isfinite(static_cast<double>(v)));
+
+            if (!op.differentiable) {
+                BOOST_TEST(!out.requires_grad(), "a non-differentiable op recorded itself");
+                continue;
+            }
+            BOOST_TEST(out.op_name() == name, "the case runs op " << out.op_name());
+            GradcheckOptions o = options;
+            o.differentiable = c.differentiable;
+            const GradcheckResult result = gradcheck<T>(c.apply, c.inputs, o);
+            BOOST_TEST(result.ok, result.message);
+        }
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ops_gradcheck)
+
+BOOST_DATA_TEST_CASE(float64_every_builtin_op, bdata::make(builtin_op_names()), name) {
+    GradcheckOptions options;
+    options.eps = 1e-6;
+    options.rtol = 1e-6;
+    options.atol = 1e-8;
+    check_op<double>(name, options, 1e-12);
+}
+
+BOOST_DATA_TEST_CASE(float32_smoke_every_builtin_op, bdata::make(builtin_op_names()), name) {
+    check_op<float>(name, GradcheckOptions::for_float(), 1e-5);
+}
+
+BOOST_AUTO_TEST_CASE(every_case_names_a_builtin_op) {
+    const auto names = builtin_op_names();
+    for (const auto& [name, cases] : op_cases<double>())
+        BOOST_TEST((std::find(names.begin(), names.end(), name) != names.end()),
+                   "op_cases has cases for unknown op '" << name << "'");
+}
+
+BOOST_AUTO_TEST_CASE(the_op_list_is_not_empty_and_unique) {
+    const auto names = builtin_op_names();
+    BOOST_TEST(names.size() >= 30u);
+    auto sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    BOOST_TEST((std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()));
+}
+
+BOOST_AUTO_TEST_CASE(gradcheck_catches_a_wrong_backward) {
+    static constexpr OpInfo kWrongSquare{"wrong_square"};
+    const TensorFunction<double> wrong = [](const std::vector<Tensor<double>>& in) {
+        const Tensor<double>& x = in[0];
+        Array<double> y = x.value() * x.value();
+        return record_op(kWrongSquare, std::move(y), {x}, [x](BackwardContext<double>& ctx) {
+            // Should be 2 x g: off by a factor of two.
+            ctx.accumulate(0, Array<double>(x.value() * ctx.grad_output()));
+        });
+    };
+    const auto result = gradcheck(wrong, {Array<double>{0.5, -1.0, 2.0}});
+    BOOST_TEST(!result.ok);
+    BOOST_TEST(result.message.find("FAILED") != std::string::npos);
+    BOOST_TEST(result.message.find("input 0") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(maximum_splits_the_gradient_on_ties) {
+    Tensor<double> a(Array<double>{1.0, 2.0, 3.0}, true);
+    Tensor<double> b(Array<double>{1.0, 5.0, 0.0}, true);
+    sum(maximum(a, b)).backward();
+    BOOST_TEST(a.grad() == (Array<double>{0.5, 0.0, 1.0}), boost::test_tools::per_element());
+    BOOST_TEST(b.grad() == (Array<double>{0.5, 1.0, 0.0}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
