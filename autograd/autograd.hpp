@@ -9,5 +9,6 @@
 #include "xtgrad/autograd/graphviz.hpp"
 #include "xtgrad/autograd/op_info.hpp"
 #include "xtgrad/autograd/ops.hpp"
+#include "xtgrad/autograd/random.hpp"
 #include "xtgrad/autograd/tape.hpp"
 #include "xtgrad/autograd/tensor.hpp"

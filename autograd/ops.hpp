@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -99,6 +100,9 @@ Tensor<T> gather(const Tensor<T>& x, std::span<const Label> labels);
 /// Constant (N, classes) matrix with a 1 at each label.
 template <class T>
 Tensor<T> one_hot(std::span<const Label> labels, std::size_t classes);
+/// Throws std::out_of_range naming op, the position and the value of the first label outside
+/// 0..classes-1.
+void check_labels(std::string_view op, std::span<const Label> labels, std::size_t classes);
 /// Index of the largest entry of each row of x (N, C); the first one on ties.
 template <class T>
 std::vector<Label> argmax(const Tensor<T>& x);

@@ -5,8 +5,6 @@
 
 namespace xtgrad {
 
-namespace {
-
 void check_labels(std::string_view op, std::span<const Label> labels, std::size_t classes) {
     for (std::size_t n = 0; n < labels.size(); ++n) {
         if (labels[n] < 0 || static_cast<std::size_t>(labels[n]) >= classes)
@@ -15,8 +13,6 @@ void check_labels(std::string_view op, std::span<const Label> labels, std::size_
                                     std::to_string(classes == 0 ? 0 : classes - 1));
     }
 }
-
-}  // namespace
 
 template <class T>
 Tensor<T> gather(const Tensor<T>& x, std::span<const Label> labels) {

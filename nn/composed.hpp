@@ -1,0 +1,31 @@
+// The layers and losses written once from tape primitives (the automatic path): the reference
+// the fused ops are checked against, and an alternative path for models (Module::set_fused).
+#pragma once
+
+#include <span>
+
+#include "xtgrad/autograd/ops.hpp"
+#include "xtgrad/nn/fused_ops.hpp"
+
+namespace xtgrad::nn::composed {
+
+template <class T>
+Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias);
+template <class T>
+Tensor<T> sigmoid(const Tensor<T>& x);
+template <class T>
+Tensor<T> relu(const Tensor<T>& x);
+template <class T>
+Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation);
+template <class T>
+Tensor<T> euclidean_loss(const Tensor<T>& logits, std::span<const Label> labels);
+template <class T>
+Tensor<T> euclidean_loss(const Tensor<T>& logits, const Tensor<T>& targets);
+template <class T>
+Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, std::span<const Label> labels);
+template <class T>
+Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, const Tensor<T>& targets);
+template <class T>
+Tensor<T> hinge_loss(const Tensor<T>& logits, std::span<const Label> labels, T margin);
+
+}  // namespace xtgrad::nn::composed

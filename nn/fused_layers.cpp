@@ -1,0 +1,126 @@
+// Fused linear and GeLU: hand-written forward and backward, one tape node each.
+#include <cmath>
+#include <numbers>
+
+#include "xtgrad/autograd/blas.hpp"
+#include "xtgrad/autograd/custom_op.hpp"
+#include "xtgrad/autograd/kernels.hpp"
+#include "xtgrad/nn/fused_ops.hpp"
+
+namespace xtgrad::nn {
+
+namespace {
+#define XTGRAD_NN_OP_ADDRESS(id) &op_info::id,
+constexpr std::array kFusedOps{XTGRAD_NN_FUSED_OPS(XTGRAD_NN_OP_ADDRESS)};
+#undef XTGRAD_NN_OP_ADDRESS
+}  // namespace
+
+std::span<const OpInfo* const> fused_ops() {
+    return kFusedOps;
+}
+
+namespace fused {
+
+template <class T>
+Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias) {
+    const Array<T>& xv = x.value();
+    const Array<T>& wv = weight.value();
+    if (xv.dimension() != 2 || wv.dimension() != 2 || xv.shape(1) != wv.shape(0))
+        throw ShapeError("linear", xv.shape(), wv.shape(),
+                         "needs input (N, in) and weight (in, out)");
+    const bool has_bias = bias.defined();
+    const std::size_t rows = xv.shape(0);
+    const std::size_t cols = wv.shape(1);
+    if (has_bias && (bias.dimension() != 1 || bias.shape()[0] != cols))
+        throw ShapeError("linear", bias.shape(), wv.shape(),
+                         "bias needs one entry per output column of the weight");
+
+    // y = b (broadcast over rows), then y += x W in the same gemm call (beta = 1).
+    Array<T> y = empty_array<T>({rows, cols});
+    if (has_bias) {
+        const T* b = bias.value().data();
+        for (std::size_t r = 0; r < rows; ++r) std::copy(b, b + cols, y.data() + r * cols);
+    }
+    blas::gemm("linear", xv, false, wv, false, y, T(1), has_bias ? T(1) : T(0));
+
+    auto backward = [x, weight, has_bias, cols](BackwardContext<T>& ctx) {
+        const Array<T>& g = ctx.grad_output();
+        if (ctx.needs_grad(0)) {  // dx = G W^T
+            auto slot = ctx.slot(0);
+            blas::gemm("linear backward", g, false, weight.value(), true, slot.buffer, T(1),
+                       slot.beta());
+        }
+        if (ctx.needs_grad(1)) {  // dW = x^T G
+            auto slot = ctx.slot(1);
+            blas::gemm("linear backward", x.value(), true, g, false, slot.buffer, T(1),
+                       slot.beta());
+        }
+        if (has_bias && ctx.needs_grad(2)) {  // db = sum over rows of G
+            auto slot = ctx.slot(2);
+            T* db = slot.data();
+            if (!slot.accumulate) std::fill(db, db + cols, T(0));
+            const T* gv = g.data();
+            for (std::size_t r = 0; r < g.shape(0); ++r)
+                for (std::size_t j = 0; j < cols; ++j) db[j] += gv[r * cols + j];
+        }
+    };
+    if (has_bias)
+        return record_op(op_info::linear, std::move(y), {x, weight, bias}, std::move(backward));
+    return record_op(op_info::linear, std::move(y), {x, weight}, std::move(backward));
+}
+
+template <class T>
+Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
+    const Array<T>& u = x.value();
+    const std::size_t n = u.size();
+    Array<T> y = empty_array<T>(u.shape());
+    // The factor each backward needs besides u: tanh(...) or the normal CDF.
+    Array<T> saved = empty_array<T>(u.shape());
+    const T* in = u.data();
+    T* out = y.data();
+    T* s = saved.data();
+    if (approximation == GeluApproximation::tanh) {
+        const T c = std::sqrt(T(2) / std::numbers::pi_v<T>);
+        for (std::size_t i = 0; i < n; ++i) {
+            const T v = in[i];
+            s[i] = std::tanh(c * (v + T(0.044715) * v * v * v));
+            out[i] = T(0.5) * v * (T(1) + s[i]);
+        }
+        return record_op(op_info::gelu_tanh, std::move(y), {x},
+                         [x, t = std::move(saved), c](BackwardContext<T>& ctx) {
+                             const T* g = ctx.grad_output().data();
+                             const T* v = x.value().data();
+                             const T* tv = t.data();
+                             detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
+                                 const T d = T(0.5) * (T(1) + tv[i]) +
+                                             T(0.5) * v[i] * (T(1) - tv[i] * tv[i]) * c *
+                                                 (T(1) + T(3 * 0.044715) * v[i] * v[i]);
+                                 return g[i] * d;
+                             });
+                         });
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        s[i] = T(0.5) * (T(1) + std::erf(in[i] / std::numbers::sqrt2_v<T>));
+        out[i] = in[i] * s[i];
+    }
+    return record_op(
+        op_info::gelu_erf, std::move(y), {x}, [x, cdf = std::move(saved)](BackwardContext<T>& ctx) {
+            const T inv_sqrt_2pi = std::numbers::inv_sqrtpi_v<T> / std::numbers::sqrt2_v<T>;
+            const T* g = ctx.grad_output().data();
+            const T* v = x.value().data();
+            const T* p = cdf.data();
+            detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
+                return g[i] * (p[i] + v[i] * inv_sqrt_2pi * std::exp(T(-0.5) * v[i] * v[i]));
+            });
+        });
+}
+
+#define XTGRAD_INSTANTIATE(T)                                                        \
+    template Tensor<T> linear(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&); \
+    template Tensor<T> gelu(const Tensor<T>&, GeluApproximation);
+XTGRAD_INSTANTIATE(float)
+XTGRAD_INSTANTIATE(double)
+#undef XTGRAD_INSTANTIATE
+
+}  // namespace fused
+}  // namespace xtgrad::nn

@@ -1,0 +1,214 @@
+// Fused losses (mean over the batch): one pass over the logits forward, one backward.
+#include <cmath>
+#include <limits>
+
+#include "xtgrad/autograd/custom_op.hpp"
+#include "xtgrad/autograd/kernels.hpp"
+#include "xtgrad/nn/fused_ops.hpp"
+
+namespace xtgrad::nn::fused {
+
+namespace {
+
+/// Logits must be (N, C) with N > 0 and one label per row, each in 0..C-1.
+template <class T>
+void check_logits(std::string_view op, const Array<T>& logits, std::span<const Label> labels) {
+    if (logits.dimension() != 2 || logits.shape(0) == 0 || logits.shape(0) != labels.size())
+        throw ShapeError(op, logits.shape(), Shape{labels.size()},
+                         "needs logits (N, C) with N > 0 and N labels");
+    check_labels(op, labels, logits.shape(1));
+}
+
+template <class T>
+void check_targets(std::string_view op, const Tensor<T>& logits, const Tensor<T>& targets) {
+    if (logits.dimension() != 2 || logits.shape()[0] == 0 || targets.shape() != logits.shape())
+        throw ShapeError(op, logits.shape(), targets.shape(),
+                         "needs logits (N, C) with N > 0 and targets of the same shape");
+    if (targets.requires_grad())
+        throw std::invalid_argument(std::string(op) +
+                                    ": targets are constants and must not require a gradient");
+}
+
+template <class T>
+Array<T> scalar_array(T value) {
+    Array<T> out = empty_array<T>(Shape{});
+    out.data()[0] = value;
+    return out;
+}
+
+/// Row-wise max-shifted softmax probabilities and log-sum-exp of x (N, C).
+template <class T>
+void softmax_rows(const Array<T>& x, Array<T>& probabilities, std::vector<T>& log_sum_exp) {
+    const std::size_t rows = x.shape(0);
+    const std::size_t cols = x.shape(1);
+    probabilities = empty_array<T>(x.shape());
+    log_sum_exp.resize(rows);
+    for (std::size_t n = 0; n < rows; ++n) {
+        const T* in = x.data() + n * cols;
+        T* p = probabilities.data() + n * cols;
+        T top = -std::numeric_limits<T>::infinity();
+        for (std::size_t k = 0; k < cols; ++k) top = std::max(top, in[k]);
+        T total = 0;
+        for (std::size_t k = 0; k < cols; ++k) total += (p[k] = std::exp(in[k] - top));
+        for (std::size_t k = 0; k < cols; ++k) p[k] /= total;
+        log_sum_exp[n] = top + std::log(total);
+    }
+}
+
+}  // namespace
+
+template <class T>
+Tensor<T> euclidean_loss(const Tensor<T>& logits, std::span<const Label> labels) {
+    const Array<T>& x = logits.value();
+    check_logits("euclidean_loss", x, labels);
+    const std::size_t rows = x.shape(0);
+    const std::size_t cols = x.shape(1);
+    T total = 0;
+    for (std::size_t n = 0; n < rows; ++n)
+        for (std::size_t k = 0; k < cols; ++k) {
+            const T d =
+                x.data()[n * cols + k] - (static_cast<std::size_t>(labels[n]) == k ? T(1) : T(0));
+            total += d * d;
+        }
+    return record_op(op_info::euclidean_loss, scalar_array(total / T(2 * rows)), {logits},
+                     [logits, picked = std::vector<Label>(labels.begin(), labels.end())](
+                         BackwardContext<T>& ctx) {
+                         const Array<T>& xv = logits.value();
+                         const std::size_t n_rows = xv.shape(0);
+                         const std::size_t n_cols = xv.shape(1);
+                         const T scale = ctx.grad_output().data()[0] / T(n_rows);
+                         detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
+                             const bool hot =
+                                 static_cast<std::size_t>(picked[i / n_cols]) == i % n_cols;
+                             return scale * (xv.data()[i] - (hot ? T(1) : T(0)));
+                         });
+                     });
+}
+
+template <class T>
+Tensor<T> euclidean_loss(const Tensor<T>& logits, const Tensor<T>& targets) {
+    check_targets("euclidean_loss", logits, targets);
+    const Array<T>& x = logits.value();
+    const Array<T>& t = targets.value();
+    T total = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const T d = x.data()[i] - t.data()[i];
+        total += d * d;
+    }
+    return record_op(op_info::euclidean_loss, scalar_array(total / T(2 * x.shape(0))),
+                     {logits, targets}, [logits, targets](BackwardContext<T>& ctx) {
+                         const Array<T>& xv = logits.value();
+                         const Array<T>& tv = targets.value();
+                         const T scale = ctx.grad_output().data()[0] / T(xv.shape(0));
+                         detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
+                             return scale * (xv.data()[i] - tv.data()[i]);
+                         });
+                     });
+}
+
+template <class T>
+Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, std::span<const Label> labels) {
+    const Array<T>& x = logits.value();
+    check_logits("softmax_cross_entropy", x, labels);
+    const std::size_t rows = x.shape(0);
+    const std::size_t cols = x.shape(1);
+    Array<T> probabilities;
+    std::vector<T> log_sum_exp;
+    softmax_rows(x, probabilities, log_sum_exp);
+    T total = 0;
+    for (std::size_t n = 0; n < rows; ++n)
+        total += log_sum_exp[n] - x.data()[n * cols + static_cast<std::size_t>(labels[n])];
+    return record_op(
+        op_info::softmax_cross_entropy, scalar_array(total / T(rows)), {logits},
+        [p = std::move(probabilities), picked = std::vector<Label>(labels.begin(), labels.end()),
+         cols](BackwardContext<T>& ctx) {  // (softmax - onehot) / N
+            const T scale = ctx.grad_output().data()[0] / T(picked.size());
+            detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
+                const bool hot = static_cast<std::size_t>(picked[i / cols]) == i % cols;
+                return scale * (p.data()[i] - (hot ? T(1) : T(0)));
+            });
+        });
+}
+
+template <class T>
+Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, const Tensor<T>& targets) {
+    check_targets("softmax_cross_entropy", logits, targets);
+    const Array<T>& x = logits.value();
+    const Array<T>& t = targets.value();
+    const std::size_t rows = x.shape(0);
+    const std::size_t cols = x.shape(1);
+    Array<T> probabilities;
+    std::vector<T> log_sum_exp;
+    softmax_rows(x, probabilities, log_sum_exp);
+    T total = 0;
+    std::vector<T> target_mass(rows, T(0));
+    for (std::size_t n = 0; n < rows; ++n)
+        for (std::size_t k = 0; k < cols; ++k) {
+            const T tk = t.data()[n * cols + k];
+            total -= tk * (x.data()[n * cols + k] - log_sum_exp[n]);
+            target_mass[n] += tk;
+        }
+    return record_op(op_info::softmax_cross_entropy, scalar_array(total / T(rows)),
+                     {logits, targets},
+                     [p = std::move(probabilities), targets, mass = std::move(target_mass),
+                      cols](BackwardContext<T>& ctx) {  // (softmax * sum_k t_k - t) / N
+                         const T scale = ctx.grad_output().data()[0] / T(mass.size());
+                         const T* tv = targets.value().data();
+                         detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
+                             return scale * (p.data()[i] * mass[i / cols] - tv[i]);
+                         });
+                     });
+}
+
+template <class T>
+Tensor<T> hinge_loss(const Tensor<T>& logits, std::span<const Label> labels, T margin) {
+    const Array<T>& x = logits.value();
+    check_logits("hinge_loss", x, labels);
+    const std::size_t rows = x.shape(0);
+    const std::size_t cols = x.shape(1);
+    T total = 0;
+    for (std::size_t n = 0; n < rows; ++n) {
+        const T* row = x.data() + n * cols;
+        const std::size_t y = static_cast<std::size_t>(labels[n]);
+        for (std::size_t k = 0; k < cols; ++k)
+            if (k != y) total += std::max(T(0), margin - row[y] + row[k]);
+    }
+    return record_op(op_info::hinge_loss, scalar_array(total / T(rows)), {logits},
+                     [logits, picked = std::vector<Label>(labels.begin(), labels.end()),
+                      margin](BackwardContext<T>& ctx) {
+                         // d/dx_k = [margin - x_y + x_k > 0] for k != y; d/dx_y = -(number of
+                         // active k).
+                         const Array<T>& xv = logits.value();
+                         const std::size_t n_rows = xv.shape(0);
+                         const std::size_t n_cols = xv.shape(1);
+                         const T scale = ctx.grad_output().data()[0] / T(n_rows);
+                         auto slot = ctx.slot(0);
+                         T* d = slot.data();
+                         if (!slot.accumulate) std::fill(d, d + xv.size(), T(0));
+                         for (std::size_t n = 0; n < n_rows; ++n) {
+                             const T* row = xv.data() + n * n_cols;
+                             T* drow = d + n * n_cols;
+                             const std::size_t y = static_cast<std::size_t>(picked[n]);
+                             T active = 0;
+                             for (std::size_t k = 0; k < n_cols; ++k) {
+                                 if (k != y && margin - row[y] + row[k] > T(0)) {
+                                     drow[k] += scale;
+                                     active += 1;
+                                 }
+                             }
+                             drow[y] -= scale * active;
+                         }
+                     });
+}
+
+#define XTGRAD_INSTANTIATE(T)                                                           \
+    template Tensor<T> euclidean_loss(const Tensor<T>&, std::span<const Label>);        \
+    template Tensor<T> euclidean_loss(const Tensor<T>&, const Tensor<T>&);              \
+    template Tensor<T> softmax_cross_entropy(const Tensor<T>&, std::span<const Label>); \
+    template Tensor<T> softmax_cross_entropy(const Tensor<T>&, const Tensor<T>&);       \
+    template Tensor<T> hinge_loss(const Tensor<T>&, std::span<const Label>, T);
+XTGRAD_INSTANTIATE(float)
+XTGRAD_INSTANTIATE(double)
+#undef XTGRAD_INSTANTIATE
+
+}  // namespace xtgrad::nn::fused

@@ -1,0 +1,78 @@
+// The layers and losses as fused ops: one tape node each, with a hand-written forward and
+// backward recorded through record_op (the same public mechanism as every built-in op). This
+// is the fast path nn modules use by default. composed.hpp has the same functions built from
+// tape primitives; tests/nn checks every pair with check_backward.
+#pragma once
+
+#include <span>
+
+#include "xtgrad/autograd/op_info.hpp"
+#include "xtgrad/autograd/ops.hpp"
+
+namespace xtgrad::nn {
+
+enum class GeluApproximation {
+    tanh,  // 0.5 u (1 + tanh(sqrt(2/pi) (u + 0.044715 u^3))): the lab's formula
+    erf,   // 0.5 u (1 + erf(u / sqrt(2))): the exact form
+};
+
+// clang-format off
+#define XTGRAD_NN_FUSED_OPS(X) \
+    X(linear) \
+    X(gelu_tanh) \
+    X(gelu_erf) \
+    X(euclidean_loss) \
+    X(softmax_cross_entropy) \
+    X(hinge_loss)
+// clang-format on
+
+namespace op_info {
+#define XTGRAD_DECLARE_NN_OP_INFO(id) inline constexpr OpInfo id{#id, true};
+XTGRAD_NN_FUSED_OPS(XTGRAD_DECLARE_NN_OP_INFO)
+#undef XTGRAD_DECLARE_NN_OP_INFO
+}  // namespace op_info
+
+/// Every fused nn op, in declaration order.
+std::span<const OpInfo* const> fused_ops();
+
+namespace fused {
+
+/// x (N, in) W (in, out) + b (out); bias may be an undefined Tensor (no bias).
+/// Backward: dW = x^T G and dx = G W^T by gemm transpose flags, accumulated in place;
+/// db = column sums of G.
+template <class T>
+Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias);
+
+/// The built-in sigmoid and relu ops are already single fused nodes.
+template <class T>
+Tensor<T> sigmoid(const Tensor<T>& x) {
+    return xtgrad::sigmoid(x);
+}
+template <class T>
+Tensor<T> relu(const Tensor<T>& x) {
+    return xtgrad::relu(x);
+}
+
+template <class T>
+Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation);
+
+/// 1/(2N) sum_n ||t_n - x_n||^2 with t the one-hot labels (or the given targets).
+template <class T>
+Tensor<T> euclidean_loss(const Tensor<T>& logits, std::span<const Label> labels);
+template <class T>
+Tensor<T> euclidean_loss(const Tensor<T>& logits, const Tensor<T>& targets);
+
+/// -1/N sum_n log softmax(x_n)[y_n], max-shifted (finite for logits of any size).
+template <class T>
+Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, std::span<const Label> labels);
+/// -1/N sum_n sum_k t_nk log softmax(x_n)_k for target distributions t (one-hot or soft).
+template <class T>
+Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, const Tensor<T>& targets);
+
+/// 1/N sum_n sum_{k != y_n} max(0, margin - x_n,y_n + x_n,k) (multi-class hinge).
+template <class T>
+Tensor<T> hinge_loss(const Tensor<T>& logits, std::span<const Label> labels, T margin);
+
+}  // namespace fused
+
+}  // namespace xtgrad::nn

@@ -1,0 +1,101 @@
+#include "xtgrad/nn/module.hpp"
+
+#include <stdexcept>
+
+namespace xtgrad::nn {
+
+template <class T>
+void Module<T>::check_new_name(const std::string& name) const {
+    if (name.empty() || name.find('.') != std::string::npos)
+        throw std::invalid_argument("module member name '" + name +
+                                    "' must be non-empty and have no '.'");
+    for (const auto& [existing, _] : parameters_)
+        if (existing == name)
+            throw std::invalid_argument("'" + name + "' is already a parameter of " + describe());
+    for (const auto& [existing, _] : children_)
+        if (existing == name)
+            throw std::invalid_argument("'" + name + "' is already a submodule of " + describe());
+}
+
+template <class T>
+Tensor<T>& Module<T>::register_parameter(std::string name, Tensor<T> value) {
+    check_new_name(name);
+    value.set_requires_grad(true);
+    if (value.name().empty()) value.set_name(name);
+    parameters_.emplace_back(std::move(name), std::move(value));
+    return parameters_.back().second;
+}
+
+template <class T>
+void Module<T>::add_child(std::string name, Ptr module) {
+    if (!module) throw std::invalid_argument("register_module('" + name + "'): null module");
+    check_new_name(name);
+    module->train(training_);
+    module->set_fused(fused_);
+    children_.emplace_back(std::move(name), std::move(module));
+}
+
+template <class T>
+void Module<T>::collect(const std::string& prefix,
+                        std::vector<std::pair<std::string, Tensor<T>>>& out) const {
+    for (const auto& [name, tensor] : parameters_) out.emplace_back(prefix + name, tensor);
+    for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out);
+}
+
+template <class T>
+std::vector<std::pair<std::string, Tensor<T>>> Module<T>::named_parameters() const {
+    std::vector<std::pair<std::string, Tensor<T>>> out;
+    collect("", out);
+    return out;
+}
+
+template <class T>
+std::vector<Tensor<T>> Module<T>::parameters() const {
+    std::vector<Tensor<T>> out;
+    for (auto& [name, tensor] : named_parameters()) out.push_back(std::move(tensor));
+    return out;
+}
+
+template <class T>
+Tensor<T>& Module<T>::parameter(std::string_view path) {
+    const auto dot = path.find('.');
+    const std::string_view head = path.substr(0, dot);
+    if (dot == std::string_view::npos) {
+        for (auto& [name, tensor] : parameters_)
+            if (name == head) return tensor;
+    } else {
+        for (auto& [name, child] : children_)
+            if (name == head) return child->parameter(path.substr(dot + 1));
+    }
+    throw std::out_of_range("no parameter '" + std::string(path) + "' in " + describe());
+}
+
+template <class T>
+std::size_t Module<T>::parameter_count() const {
+    std::size_t count = 0;
+    for (const auto& [name, tensor] : named_parameters()) count += tensor.size();
+    return count;
+}
+
+template <class T>
+void Module<T>::zero_grad() {
+    for (auto& [name, tensor] : parameters_) tensor.zero_grad();
+    for (auto& [name, child] : children_) child->zero_grad();
+}
+
+template <class T>
+void Module<T>::train(bool training) {
+    training_ = training;
+    for (auto& [name, child] : children_) child->train(training);
+}
+
+template <class T>
+void Module<T>::set_fused(bool fused) {
+    fused_ = fused;
+    for (auto& [name, child] : children_) child->set_fused(fused);
+}
+
+template class Module<float>;
+template class Module<double>;
+
+}  // namespace xtgrad::nn

@@ -1,0 +1,12 @@
+// Everything of xtgrad::nn: modules, layers, losses, the fused and composed ops, checks.
+#pragma once
+
+#include "xtgrad/nn/activations.hpp"
+#include "xtgrad/nn/check.hpp"
+#include "xtgrad/nn/composed.hpp"
+#include "xtgrad/nn/fused_ops.hpp"
+#include "xtgrad/nn/init.hpp"
+#include "xtgrad/nn/linear.hpp"
+#include "xtgrad/nn/losses.hpp"
+#include "xtgrad/nn/module.hpp"
+#include "xtgrad/nn/sequential.hpp"

@@ -1,0 +1,302 @@
+// Every layer and loss: the fused op (hand-written backward) against its composition of tape
+// primitives and against finite differences, over random shapes, a batch of one, large
+// logits, and inputs kept away from the kinks of ReLU and hinge. float64 tight, float32 loose.
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <functional>
+#include <map>
+
+#include <xtgrad/autograd/blas.hpp>
+#include <xtgrad/autograd/custom_op.hpp>
+#include <xtgrad/nn/nn.hpp>
+
+#include "../support/random_arrays.hpp"
+
+namespace bdata = boost::unit_test::data;
+using namespace xtgrad;
+using xtgrad::testing::TestRandom;
+
+namespace {
+
+template <class T>
+GradcheckOptions tolerances() {
+    if constexpr (std::is_same_v<T, float>) return GradcheckOptions::for_float();
+    GradcheckOptions options;
+    options.rtol = 1e-6;
+    options.atol = 1e-9;
+    return options;
+}
+
+/// Logits on a grid of quarters: with margin 1.125 no hinge term sits at its kink.
+template <class T>
+Array<T> quarter_grid(TestRandom& rng, const Shape& shape) {
+    Array<T> x = rng.uniform_array<T>(shape, -2, 2);
+    for (auto& v : x) v = std::round(v * 4) / 4;
+    return x;
+}
+
+std::vector<Label> random_labels(TestRandom& rng, std::size_t n, std::size_t classes) {
+    std::vector<Label> labels(n);
+    for (auto& l : labels) l = static_cast<Label>(rng.uniform(0, static_cast<double>(classes)));
+    return labels;
+}
+
+/// One check: a label for messages and the check itself.
+struct Case {
+    std::string label;
+    std::function<CheckBackwardResult()> run;
+};
+
+template <class T>
+std::map<std::string, std::vector<Case>> fused_op_cases() {
+    std::map<std::string, std::vector<Case>> cases;
+    TestRandom rng(7);
+    const auto options = tolerances<T>();
+    for (const auto& [n, in, out] : std::vector<std::tuple<std::size_t, std::size_t, std::size_t>>{
+             {4, 3, 5}, {1, 6, 2}, {7, 1, 3}}) {
+        for (const bool with_bias : {true, false}) {
+            std::vector<Array<T>> inputs = {rng.uniform_array<T>({n, in}, -1, 1),
+                                            rng.uniform_array<T>({in, out}, -1, 1)};
+            if (with_bias) inputs.push_back(rng.uniform_array<T>({out}, -1, 1));
+            const auto bias_of = [with_bias](const std::vector<Tensor<T>>& v) {
+                return with_bias ? v[2] : Tensor<T>();
+            };
+            cases["linear"].push_back(
+                {"linear " + to_string(inputs[0].shape()) +
+                     (with_bias ? " with bias" : " without bias"),
+                 [=] {
+                     return check_backward<T>(
+                         [=](const auto& v) { return nn::fused::linear(v[0], v[1], bias_of(v)); },
+                         [=](const auto& v) {
+                             return nn::composed::linear(v[0], v[1], bias_of(v));
+                         },
+                         inputs, options);
+                 }});
+        }
+    }
+    for (const auto& [name, approximation] : {std::pair{"gelu_tanh", nn::GeluApproximation::tanh},
+                                              std::pair{"gelu_erf", nn::GeluApproximation::erf}}) {
+        for (const Shape& shape : {Shape{4, 6}, Shape{1, 5}, Shape{2, 3, 2}}) {
+            const Array<T> x = rng.uniform_array<T>(shape, -3, 3);
+            cases[name].push_back(
+                {std::string(name) + " " + to_string(shape), [=] {
+                     return check_backward<T>(
+                         [=](const auto& v) { return nn::fused::gelu(v[0], approximation); },
+                         [=](const auto& v) { return nn::composed::gelu(v[0], approximation); },
+                         {x}, options);
+                 }});
+        }
+    }
+    struct LossShape {
+        std::size_t n, classes;
+        double scale;
+    };
+    for (const auto& s : std::vector<LossShape>{{5, 4, 2}, {1, 10, 2}, {3, 7, 2}, {4, 5, 1e4}}) {
+        const bool large = s.scale > 100;
+        const std::string shape_label =
+            to_string(Shape{s.n, s.classes}) + (large ? " logits of +-1e4" : "");
+        const Array<T> logits = rng.uniform_array<T>({s.n, s.classes}, -s.scale, s.scale);
+        const auto labels = random_labels(rng, s.n, s.classes);
+        GradcheckOptions opts = options;
+        if (large) opts.eps = std::is_same_v<T, float> ? 1.0 : 1e-3;
+        cases["softmax_cross_entropy"].push_back(
+            {"softmax_cross_entropy " + shape_label, [=] {
+                 return check_backward<T>(
+                     [=](const auto& v) {
+                         return nn::fused::softmax_cross_entropy(v[0], std::span(labels));
+                     },
+                     [=](const auto& v) {
+                         return nn::composed::softmax_cross_entropy(v[0], std::span(labels));
+                     },
+                     {logits}, opts);
+             }});
+        if (large) continue;
+        const Tensor<T> targets = one_hot<T>(labels, s.classes);
+        cases["softmax_cross_entropy"].push_back(
+            {"softmax_cross_entropy with one-hot targets " + shape_label, [=] {
+                 return check_backward<T>(
+                     [=](const auto& v) { return nn::fused::softmax_cross_entropy(v[0], targets); },
+                     [=](const auto& v) {
+                         return nn::composed::softmax_cross_entropy(v[0], targets);
+                     },
+                     {logits}, opts);
+             }});
+        cases["euclidean_loss"].push_back(
+            {"euclidean_loss " + shape_label, [=] {
+                 return check_backward<T>(
+                     [=](const auto& v) {
+                         return nn::fused::euclidean_loss(v[0], std::span(labels));
+                     },
+                     [=](const auto& v) {
+                         return nn::composed::euclidean_loss(v[0], std::span(labels));
+                     },
+                     {logits}, opts);
+             }});
+        cases["euclidean_loss"].push_back(
+            {"euclidean_loss with targets " + shape_label, [=] {
+                 return check_backward<T>(
+                     [=](const auto& v) { return nn::fused::euclidean_loss(v[0], targets); },
+                     [=](const auto& v) { return nn::composed::euclidean_loss(v[0], targets); },
+                     {logits}, opts);
+             }});
+        const Array<T> grid = quarter_grid<T>(rng, {s.n, s.classes});
+        cases["hinge_loss"].push_back(
+            {"hinge_loss " + shape_label, [=] {
+                 return check_backward<T>(
+                     [=](const auto& v) {
+                         return nn::fused::hinge_loss(v[0], std::span(labels), T(1.125));
+                     },
+                     [=](const auto& v) {
+                         return nn::composed::hinge_loss(v[0], std::span(labels), T(1.125));
+                     },
+                     {grid}, opts);
+             }});
+    }
+    return cases;
+}
+
+std::vector<std::string> fused_op_names() {
+    std::vector<std::string> names;
+    for (const OpInfo* op : nn::fused_ops()) names.emplace_back(op->name);
+    return names;
+}
+
+template <class T>
+void check_fused_op(const std::string& name) {
+    const auto cases = fused_op_cases<T>();
+    const auto found = cases.find(name);
+    BOOST_TEST_REQUIRE((found != cases.end() && !found->second.empty()),
+                       "fused op '" << name << "' has no check: add one to " << __FILE__);
+    for (const auto& c : found->second) {
+        const CheckBackwardResult result = c.run();
+        BOOST_TEST(result.ok, c.label << ": " << result.message);
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(fused_vs_composed)
+
+BOOST_DATA_TEST_CASE(float64_every_fused_op, bdata::make(fused_op_names()), name) {
+    check_fused_op<double>(name);
+}
+
+BOOST_DATA_TEST_CASE(float32_every_fused_op, bdata::make(fused_op_names()), name) {
+    check_fused_op<float>(name);
+}
+
+template <class T>
+void check_layers() {
+    NumpyRandom rng(3);
+    TestRandom data(11);
+    const auto options = tolerances<T>();
+    nn::Linear<T> linear(nn::LinearOptions(5, 3).init(nn::Init::normal(0.5)), rng);
+    for (const std::size_t batch : {std::size_t{4}, std::size_t{1}}) {
+        const auto r = check_module<T>(linear, data.uniform_array<T>({batch, 5}, -1, 1), options);
+        BOOST_TEST(r.ok, "Linear, batch " << batch << ": " << r.message);
+    }
+    nn::Sigmoid<T> sigmoid;
+    nn::ReLU<T> relu;
+    nn::GeLU<T> gelu_tanh(nn::GeluApproximation::tanh);
+    nn::GeLU<T> gelu_erf(nn::GeluApproximation::erf);
+    for (auto* module : std::vector<nn::Module<T>*>{&sigmoid, &relu, &gelu_tanh, &gelu_erf}) {
+        for (const Shape& shape : {Shape{3, 4}, Shape{1, 6}}) {
+            const auto r =
+                check_module<T>(*module, data.away_from_zero<T>(shape, 0.05, 3.0), options);
+            BOOST_TEST(r.ok, module->describe() << " " << to_string(shape) << ": " << r.message);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(layers_float64) {
+    check_layers<double>();
+}
+BOOST_AUTO_TEST_CASE(layers_float32) {
+    check_layers<float>();
+}
+
+template <class T>
+void check_losses() {
+    TestRandom data(12);
+    const auto options = tolerances<T>();
+    nn::EuclideanLoss<T> euclidean;
+    nn::SoftmaxCrossEntropyLoss<T> cross_entropy;
+    nn::HingeLoss<T> hinge(T(5.125));  // logits on quarters never sit on a kink
+    for (const auto& [n, c] : {std::pair<std::size_t, std::size_t>{6, 10}, {1, 10}, {3, 2}}) {
+        const auto labels = random_labels(data, n, c);
+        for (nn::Loss<T>* loss : std::vector<nn::Loss<T>*>{&euclidean, &cross_entropy, &hinge}) {
+            Array<T> logits = data.uniform_array<T>({n, c}, -4, 4);
+            for (auto& v : logits) v = std::round(v * 4) / 4;
+            const auto r = check_loss<T>(*loss, logits, labels, options);
+            BOOST_TEST(r.ok, loss->describe() << " (" << n << ", " << c << "): " << r.message);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(losses_float64) {
+    check_losses<double>();
+}
+BOOST_AUTO_TEST_CASE(losses_float32) {
+    check_losses<float>();
+}
+
+template <class T>
+void check_two_hidden_layer_mlp(nn::Activation activation) {
+    NumpyRandom rng(5);
+    auto mlp = nn::make_mlp<T>({{6, 8, 7, 4}, activation, nn::Init::normal(0.6)}, rng);
+    TestRandom data(13);
+    const auto r = check_module<T>(*mlp, data.uniform_array<T>({5, 6}, -1, 1), tolerances<T>());
+    BOOST_TEST(r.ok, "MLP 6-8-7-4 " << nn::to_string(activation) << ": " << r.message);
+}
+
+BOOST_AUTO_TEST_CASE(whole_two_hidden_layer_mlp) {
+    for (auto activation : {nn::Activation::sigmoid, nn::Activation::relu, nn::Activation::gelu,
+                            nn::Activation::gelu_erf}) {
+        check_two_hidden_layer_mlp<double>(activation);
+        check_two_hidden_layer_mlp<float>(activation);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_bias_gradient_divided_by_n_is_caught) {
+    // The classic slip of layer-by-layer frameworks: db = mean over the batch instead of sum.
+    static constexpr OpInfo kWrongLinear{"linear_with_mean_bias_gradient"};
+    const TensorFunction<double> wrong = [](const std::vector<Tensor<double>>& v) {
+        const Tensor<double> x = v[0], w = v[1], b = v[2];
+        Array<double> y = empty_array<double>({x.shape()[0], w.shape()[1]});
+        blas::gemm("wrong", x.value(), false, w.value(), false, y);
+        for (std::size_t r = 0; r < y.shape(0); ++r)
+            for (std::size_t j = 0; j < y.shape(1); ++j) y(r, j) += b.value()(j);
+        return record_op(
+            kWrongLinear, std::move(y), {x, w, b}, [x, w](BackwardContext<double>& ctx) {
+                const Array<double>& g = ctx.grad_output();
+                if (ctx.needs_grad(0)) {
+                    auto s = ctx.slot(0);
+                    blas::gemm("wrong", g, false, w.value(), true, s.buffer, 1.0, s.beta());
+                }
+                if (ctx.needs_grad(1)) {
+                    auto s = ctx.slot(1);
+                    blas::gemm("wrong", x.value(), true, g, false, s.buffer, 1.0, s.beta());
+                }
+                Array<double> db = xt::zeros<double>({g.shape(1)});
+                for (std::size_t r = 0; r < g.shape(0); ++r)
+                    for (std::size_t j = 0; j < g.shape(1); ++j)
+                        db(j) += g(r, j) / static_cast<double>(g.shape(0));
+                ctx.accumulate(2, std::move(db));
+            });
+    };
+    TestRandom data(21);
+    const auto result = check_backward<double>(
+        wrong, [](const auto& v) { return nn::composed::linear(v[0], v[1], v[2]); },
+        {data.uniform_array<double>({8, 3}, -1, 1), data.uniform_array<double>({3, 2}, -1, 1),
+         data.uniform_array<double>({2}, -1, 1)});
+    BOOST_TEST(!result.ok, "the checker missed a wrong bias gradient");
+    BOOST_TEST(result.value_error <= 1.0);      // the forward is right...
+    BOOST_TEST(result.gradient_error > 100.0);  // ...the bias gradient is off by 8x
+    BOOST_TEST(!result.finite_differences.ok);
+    BOOST_TEST(result.finite_differences.input == 2u);
+    BOOST_TEST(result.message.find("input 2") != std::string::npos, result.message);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
