@@ -6,3 +6,5 @@ find_package(xtensor 0.24 REQUIRED)
 set(BLA_VENDOR OpenBLAS)
 find_package(BLAS REQUIRED)
 find_package(xtensor-blas 0.20 REQUIRED)
+# gzip-compressed IDX files (Fashion-MNIST ships as .gz).
+find_package(ZLIB REQUIRED)

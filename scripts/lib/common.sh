@@ -30,7 +30,8 @@ ensure_packages() {
 XTGRAD_BUILD_PACKAGES=(
     g++ cmake make
     xtensor-dev libxtensor-blas-dev libopenblas-dev
-    libboost-test-dev
+    libboost-test-dev zlib1g-dev
+    libcli11-dev nlohmann-json3-dev
 )
 
 # Configures (Release, tuned for this CPU) and builds; extra arguments go to CMake.

@@ -1,0 +1,6 @@
+// Everything of xtgrad::data: IDX files, MNIST-style datasets, normalisation, the loader.
+#pragma once
+
+#include "xtgrad/data/dataset.hpp"
+#include "xtgrad/data/idx.hpp"
+#include "xtgrad/data/loader.hpp"

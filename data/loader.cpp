@@ -1,0 +1,69 @@
+#include "xtgrad/data/loader.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <stdexcept>
+
+namespace xtgrad::data {
+
+template <class T>
+DataLoader<T>::DataLoader(const Array<T>& inputs, std::span<const Label> labels,
+                          LoaderOptions options, RandomEngine* rng)
+    : inputs_(inputs), labels_(labels), options_(options), rng_(rng) {
+    if (options.batch_size == 0)
+        throw std::invalid_argument("DataLoader: batch size must be positive");
+    if (inputs.dimension() != 2 || inputs.shape(0) != labels.size())
+        throw ShapeError("DataLoader", inputs.shape(), Shape{labels.size()},
+                         "needs inputs (count, features) and one label per row");
+    if (options.shuffle && rng == nullptr)
+        throw std::invalid_argument("DataLoader: shuffling needs a RandomEngine");
+}
+
+template <class T>
+std::size_t DataLoader<T>::batches_per_epoch() const {
+    const std::size_t n = samples();
+    const std::size_t b = options_.batch_size;
+    return n / b + (!options_.drop_last && n % b != 0 ? 1 : 0);
+}
+
+template <class T>
+void DataLoader<T>::start_epoch() {
+    order_.resize(samples());
+    std::iota(order_.begin(), order_.end(), std::size_t{0});
+    if (options_.shuffle) rng_->shuffle(order_);
+    position_ = 0;
+}
+
+template <class T>
+void DataLoader<T>::restore(std::vector<std::size_t> order, std::size_t position) {
+    if (order.size() != samples() || position > batches_per_epoch())
+        throw std::invalid_argument(
+            "DataLoader::restore: the saved order does not fit this dataset");
+    order_ = std::move(order);
+    position_ = position;
+}
+
+template <class T>
+bool DataLoader<T>::next(Batch<T>& batch) {
+    if (order_.size() != samples())
+        throw std::logic_error("DataLoader: call start_epoch() before next()");
+    if (position_ >= batches_per_epoch()) return false;
+    const std::size_t first = position_ * options_.batch_size;
+    const std::size_t size = std::min(options_.batch_size, samples() - first);
+    const std::size_t features = inputs_.shape(1);
+    Array<T> x = empty_array<T>({size, features});
+    batch.labels.resize(size);
+    for (std::size_t j = 0; j < size; ++j) {
+        const std::size_t sample = order_[first + j];
+        std::copy_n(inputs_.data() + sample * features, features, x.data() + j * features);
+        batch.labels[j] = labels_[sample];
+    }
+    batch.inputs = Tensor<T>(std::move(x));
+    batch.index = position_++;
+    return true;
+}
+
+template class DataLoader<float>;
+template class DataLoader<double>;
+
+}  // namespace xtgrad::data
