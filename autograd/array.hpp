@@ -29,9 +29,9 @@ std::size_t element_count(const Shape& shape);
 /// An uninitialised array of the given shape (the caller writes every element).
 template <class T>
 Array<T> empty_array(const Shape& shape) {
-    Array<T> out;
-    out.resize(shape);  // (from_shape trips a GCC 12 -Wmaybe-uninitialized false positive)
-    return out;
+    // One allocation: a default-constructed xarray is rank 0 and already owns one element.
+    // (from_shape trips a GCC 12 -Wmaybe-uninitialized false positive.)
+    return Array<T>(shape);
 }
 
 /// Thrown when operand shapes do not fit an op; the message names the op and every shape.

@@ -13,6 +13,12 @@ template <class T>
 void gemm(const char* op, const Array<T>& a, bool transpose_a, const Array<T>& b, bool transpose_b,
           Array<T>& c, T alpha = T(1), T beta = T(0));
 
+/// The same product into raw row-major storage for m x n elements (a scratch buffer reused
+/// across calls); capacity is checked.
+template <class T>
+void gemm(const char* op, const Array<T>& a, bool transpose_a, const Array<T>& b, bool transpose_b,
+          T* c, std::size_t capacity, T alpha = T(1), T beta = T(0));
+
 /// Threads OpenBLAS may use (results are reproducible for a fixed count).
 void set_num_threads(int threads);
 int num_threads();
@@ -21,5 +27,9 @@ extern template void gemm(const char*, const Array<float>&, bool, const Array<fl
                           Array<float>&, float, float);
 extern template void gemm(const char*, const Array<double>&, bool, const Array<double>&, bool,
                           Array<double>&, double, double);
+extern template void gemm(const char*, const Array<float>&, bool, const Array<float>&, bool, float*,
+                          std::size_t, float, float);
+extern template void gemm(const char*, const Array<double>&, bool, const Array<double>&, bool,
+                          double*, std::size_t, double, double);
 
 }  // namespace xtgrad::blas

@@ -35,17 +35,24 @@ bool should_record(std::initializer_list<Tensor<T>> inputs) {
     return false;
 }
 
+/// The output of an op that is not being recorded (should_record was false). Anomaly mode still
+/// checks it. Ops whose backward would capture copies (labels, saved arrays) test should_record
+/// first and return this, so that evaluation under NoGradGuard allocates only outputs.
+template <class T>
+Tensor<T> unrecorded_result(const OpInfo& op, Array<T> value) {
+    if (anomaly_mode_enabled())
+        detail::check_finite(value, "output of op '" + std::string(op.name) + "'");
+    return Tensor<T>(std::move(value));
+}
+
 /// Wraps value as the output of op applied to inputs; records backward on the tape when
 /// gradients are enabled and some input requires one. Otherwise the closure is dropped without
 /// ever being converted to a std::function, so unrecorded calls allocate nothing for the tape.
 template <class T, class Backward>
 Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
                     Backward&& backward) {
-    if (!op.differentiable || !should_record(inputs)) {
-        if (anomaly_mode_enabled())
-            detail::check_finite(value, "output of op '" + std::string(op.name) + "'");
-        return Tensor<T>(std::move(value));
-    }
+    if (!op.differentiable || !should_record(inputs))
+        return unrecorded_result(op, std::move(value));
     return detail::record_node<T>(op, std::move(value), inputs,
                                   typename Node<T>::BackwardFn(std::forward<Backward>(backward)));
 }

@@ -25,6 +25,7 @@ Tensor<T> gather(const Tensor<T>& x, std::span<const Label> labels) {
     Array<T> out = empty_array<T>(Shape{labels.size()});
     for (std::size_t n = 0; n < labels.size(); ++n)
         out.data()[n] = xv.data()[n * classes + static_cast<std::size_t>(labels[n])];
+    if (!should_record({x})) return unrecorded_result(op_info::gather, std::move(out));
     return record_op(op_info::gather, std::move(out), {x},
                      [picked = std::vector<Label>(labels.begin(), labels.end()),
                       classes](BackwardContext<T>& ctx) {

@@ -76,7 +76,7 @@ void BackwardContext<T>::accumulate(std::size_t input, Array<T>&& gradient) {
         target.grad_defined = true;
         return;
     }
-    T* out = target.grad.data();
+    T* out = target.grad->data();
     const T* in = gradient.data();
     const std::size_t n = gradient.size();
     for (std::size_t i = 0; i < n; ++i) out[i] += in[i];
@@ -85,11 +85,11 @@ void BackwardContext<T>::accumulate(std::size_t input, Array<T>&& gradient) {
 template <class T>
 GradSlot<T> BackwardContext<T>::slot(std::size_t input) {
     auto& target = gradient_target(input, "slot");
-    if (target.grad_defined) return {target.grad, true};
-    if (target.grad.shape() != target.value.shape())
+    if (target.grad_defined) return {*target.grad, true};
+    if (!target.grad || target.grad->shape() != target.value.shape())
         target.grad = empty_array<T>(target.value.shape());
     target.grad_defined = true;
-    return {target.grad, false};
+    return {*target.grad, false};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,20 +136,20 @@ void Node<T>::run_backward() {
                              "would use the new value");
         }
     }
-    BackwardContext<T> context(*this, output_->grad);
+    BackwardContext<T> context(*this, *output_->grad);
     backward_(context);
     if (anomaly_mode_enabled()) {
         for (std::size_t i = 0; i < inputs_.size(); ++i) {
             if (inputs_[i]->requires_grad && inputs_[i]->grad_defined)
-                detail::check_finite(inputs_[i]->grad, "gradient of input " + std::to_string(i) +
-                                                           " computed by " + describe());
+                detail::check_finite(*inputs_[i]->grad, "gradient of input " + std::to_string(i) +
+                                                            " computed by " + describe());
         }
     }
 }
 
 template <class T>
 void Node<T>::clear_output_grad() {
-    output_->grad = Array<T>();
+    output_->grad.reset();
     output_->grad_defined = false;
 }
 
@@ -218,7 +218,7 @@ void Tape<T>::backward(detail::TensorImpl<T>& root, Array<T> seed, bool retain_g
             "produced it requires one (or it was computed under NoGradGuard)");
     if (!root.grad_fn) {  // a leaf: its gradient is the seed itself
         if (root.grad_defined) {
-            for (std::size_t i = 0; i < seed.size(); ++i) root.grad.data()[i] += seed.data()[i];
+            for (std::size_t i = 0; i < seed.size(); ++i) root.grad->data()[i] += seed.data()[i];
         } else {
             root.grad = std::move(seed);
             root.grad_defined = true;

@@ -110,12 +110,12 @@ Array<T>& Tensor<T>::mutable_grad() {
                          "'): intermediate gradients are freed during backward; make the tensor "
                          "a leaf (detach().set_requires_grad(true)) to inspect its gradient");
     if (!state.grad_defined) {
-        if (state.grad.shape() != state.value.shape())
+        if (!state.grad || state.grad->shape() != state.value.shape())
             state.grad = empty_array<T>(state.value.shape());
-        std::fill(state.grad.begin(), state.grad.end(), T(0));
+        std::fill(state.grad->begin(), state.grad->end(), T(0));
         state.grad_defined = true;
     }
-    return state.grad;
+    return *state.grad;
 }
 
 template <class T>

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,7 +38,9 @@ struct TensorImpl {
     ~TensorImpl();  // releases its producer without recursing through deep graphs
 
     Array<T> value;
-    Array<T> grad;  // storage; meaningful only while grad_defined (kept for reuse after zeroing)
+    // Storage, allocated on first use (an empty xarray would already allocate); meaningful only
+    // while grad_defined, and kept for reuse after zeroing.
+    std::optional<Array<T>> grad;
     bool grad_defined = false;
     bool requires_grad = false;
     std::uint64_t version = 0;

@@ -1,4 +1,6 @@
-// Fused losses (mean over the batch): one pass over the logits forward, one backward.
+// Fused losses (mean over the batch): one pass over the logits forward, one backward. The
+// backward recomputes what it needs from the logits (1 000 exponentials for a batch of 100), so
+// nothing but the labels is saved, and nothing at all under NoGradGuard.
 #include <cmath>
 #include <limits>
 
@@ -36,23 +38,37 @@ Array<T> scalar_array(T value) {
     return out;
 }
 
-/// Row-wise max-shifted softmax probabilities and log-sum-exp of x (N, C).
+/// log sum_k exp(row_k), shifted by the row's maximum: finite for logits of any size.
 template <class T>
-void softmax_rows(const Array<T>& x, Array<T>& probabilities, std::vector<T>& log_sum_exp) {
+T log_sum_exp(const T* row, std::size_t cols) {
+    T top = -std::numeric_limits<T>::infinity();
+    for (std::size_t k = 0; k < cols; ++k) top = std::max(top, row[k]);
+    T total = 0;
+    for (std::size_t k = 0; k < cols; ++k) total += std::exp(row[k] - top);
+    return top + std::log(total);
+}
+
+/// Writes (or adds) scale * (softmax(x_n) * mass_n - t_n) for every row n, where t is given by
+/// target(n, k) and mass_n = sum_k t_nk.
+template <class T, class Target>
+void softmax_gradient(GradSlot<T> slot, const Array<T>& x, T scale, Target target) {
     const std::size_t rows = x.shape(0);
     const std::size_t cols = x.shape(1);
-    probabilities = empty_array<T>(x.shape());
-    log_sum_exp.resize(rows);
+    T* d = slot.data();
     for (std::size_t n = 0; n < rows; ++n) {
-        const T* in = x.data() + n * cols;
-        T* p = probabilities.data() + n * cols;
-        T top = -std::numeric_limits<T>::infinity();
-        for (std::size_t k = 0; k < cols; ++k) top = std::max(top, in[k]);
-        T total = 0;
-        for (std::size_t k = 0; k < cols; ++k) total += (p[k] = std::exp(in[k] - top));
-        for (std::size_t k = 0; k < cols; ++k) p[k] /= total;
-        log_sum_exp[n] = top + std::log(total);
+        const T* row = x.data() + n * cols;
+        const T lse = log_sum_exp(row, cols);
+        T mass = 0;
+        for (std::size_t k = 0; k < cols; ++k) mass += target(n, k);
+        for (std::size_t k = 0; k < cols; ++k) {
+            const T g = scale * (std::exp(row[k] - lse) * mass - target(n, k));
+            d[n * cols + k] = slot.accumulate ? d[n * cols + k] + g : g;
+        }
     }
+}
+
+std::vector<Label> copy_of(std::span<const Label> labels) {
+    return {labels.begin(), labels.end()};
 }
 
 }  // namespace
@@ -70,13 +86,14 @@ Tensor<T> euclidean_loss(const Tensor<T>& logits, std::span<const Label> labels)
                 x.data()[n * cols + k] - (static_cast<std::size_t>(labels[n]) == k ? T(1) : T(0));
             total += d * d;
         }
-    return record_op(op_info::euclidean_loss, scalar_array(total / T(2 * rows)), {logits},
-                     [logits, picked = std::vector<Label>(labels.begin(), labels.end())](
-                         BackwardContext<T>& ctx) {
+    Array<T> loss = scalar_array(total / T(2 * rows));
+    if (!should_record({logits}))
+        return unrecorded_result(op_info::euclidean_loss, std::move(loss));
+    return record_op(op_info::euclidean_loss, std::move(loss), {logits},
+                     [logits, picked = copy_of(labels)](BackwardContext<T>& ctx) {  // (x - t) / N
                          const Array<T>& xv = logits.value();
-                         const std::size_t n_rows = xv.shape(0);
                          const std::size_t n_cols = xv.shape(1);
-                         const T scale = ctx.grad_output().data()[0] / T(n_rows);
+                         const T scale = ctx.grad_output().data()[0] / T(xv.shape(0));
                          detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
                              const bool hot =
                                  static_cast<std::size_t>(picked[i / n_cols]) == i % n_cols;
@@ -112,20 +129,19 @@ Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, std::span<const Label> 
     check_logits("softmax_cross_entropy", x, labels);
     const std::size_t rows = x.shape(0);
     const std::size_t cols = x.shape(1);
-    Array<T> probabilities;
-    std::vector<T> log_sum_exp;
-    softmax_rows(x, probabilities, log_sum_exp);
     T total = 0;
     for (std::size_t n = 0; n < rows; ++n)
-        total += log_sum_exp[n] - x.data()[n * cols + static_cast<std::size_t>(labels[n])];
+        total += log_sum_exp(x.data() + n * cols, cols) -
+                 x.data()[n * cols + static_cast<std::size_t>(labels[n])];
+    Array<T> loss = scalar_array(total / T(rows));
+    if (!should_record({logits}))
+        return unrecorded_result(op_info::softmax_cross_entropy, std::move(loss));
     return record_op(
-        op_info::softmax_cross_entropy, scalar_array(total / T(rows)), {logits},
-        [p = std::move(probabilities), picked = std::vector<Label>(labels.begin(), labels.end()),
-         cols](BackwardContext<T>& ctx) {  // (softmax - onehot) / N
+        op_info::softmax_cross_entropy, std::move(loss), {logits},
+        [logits, picked = copy_of(labels)](BackwardContext<T>& ctx) {  // (softmax - onehot) / N
             const T scale = ctx.grad_output().data()[0] / T(picked.size());
-            detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
-                const bool hot = static_cast<std::size_t>(picked[i / cols]) == i % cols;
-                return scale * (p.data()[i] - (hot ? T(1) : T(0)));
+            softmax_gradient(ctx.slot(0), logits.value(), scale, [&](std::size_t n, std::size_t k) {
+                return static_cast<std::size_t>(picked[n]) == k ? T(1) : T(0);
             });
         });
 }
@@ -137,27 +153,22 @@ Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, const Tensor<T>& target
     const Array<T>& t = targets.value();
     const std::size_t rows = x.shape(0);
     const std::size_t cols = x.shape(1);
-    Array<T> probabilities;
-    std::vector<T> log_sum_exp;
-    softmax_rows(x, probabilities, log_sum_exp);
     T total = 0;
-    std::vector<T> target_mass(rows, T(0));
-    for (std::size_t n = 0; n < rows; ++n)
-        for (std::size_t k = 0; k < cols; ++k) {
-            const T tk = t.data()[n * cols + k];
-            total -= tk * (x.data()[n * cols + k] - log_sum_exp[n]);
-            target_mass[n] += tk;
-        }
-    return record_op(op_info::softmax_cross_entropy, scalar_array(total / T(rows)),
-                     {logits, targets},
-                     [p = std::move(probabilities), targets, mass = std::move(target_mass),
-                      cols](BackwardContext<T>& ctx) {  // (softmax * sum_k t_k - t) / N
-                         const T scale = ctx.grad_output().data()[0] / T(mass.size());
-                         const T* tv = targets.value().data();
-                         detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
-                             return scale * (p.data()[i] * mass[i / cols] - tv[i]);
-                         });
-                     });
+    for (std::size_t n = 0; n < rows; ++n) {
+        const T lse = log_sum_exp(x.data() + n * cols, cols);
+        for (std::size_t k = 0; k < cols; ++k)
+            total -= t.data()[n * cols + k] * (x.data()[n * cols + k] - lse);
+    }
+    return record_op(
+        op_info::softmax_cross_entropy, scalar_array(total / T(rows)), {logits, targets},
+        [logits, targets](BackwardContext<T>& ctx) {  // (softmax * sum_k t_k - t) / N
+            const Array<T>& tv = targets.value();
+            const std::size_t n_cols = tv.shape(1);
+            const T scale = ctx.grad_output().data()[0] / T(tv.shape(0));
+            softmax_gradient(ctx.slot(0), logits.value(), scale, [&](std::size_t n, std::size_t k) {
+                return tv.data()[n * n_cols + k];
+            });
+        });
 }
 
 template <class T>
@@ -173,9 +184,10 @@ Tensor<T> hinge_loss(const Tensor<T>& logits, std::span<const Label> labels, T m
         for (std::size_t k = 0; k < cols; ++k)
             if (k != y) total += std::max(T(0), margin - row[y] + row[k]);
     }
-    return record_op(op_info::hinge_loss, scalar_array(total / T(rows)), {logits},
-                     [logits, picked = std::vector<Label>(labels.begin(), labels.end()),
-                      margin](BackwardContext<T>& ctx) {
+    Array<T> loss = scalar_array(total / T(rows));
+    if (!should_record({logits})) return unrecorded_result(op_info::hinge_loss, std::move(loss));
+    return record_op(op_info::hinge_loss, std::move(loss), {logits},
+                     [logits, picked = copy_of(labels), margin](BackwardContext<T>& ctx) {
                          // d/dx_k = [margin - x_y + x_k > 0] for k != y; d/dx_y = -(number of
                          // active k).
                          const Array<T>& xv = logits.value();

@@ -42,13 +42,20 @@ std::unique_ptr<Loss<T>> make_loss(std::string_view name, T margin) {
 
 template <class T>
 double accuracy(const Tensor<T>& logits, std::span<const Label> labels) {
-    const std::vector<Label> predicted = argmax(logits);
-    if (predicted.size() != labels.size())
-        throw ShapeError("accuracy", logits.shape(), Shape{labels.size()},
-                         "needs one label per row");
+    const Array<T>& x = logits.value();
+    if (x.dimension() != 2 || x.shape(0) != labels.size() || x.shape(1) == 0)
+        throw ShapeError("accuracy", x.shape(), Shape{labels.size()},
+                         "needs logits (N, C) and one label per row");
     if (labels.empty()) return 0.0;
+    const std::size_t cols = x.shape(1);
     std::size_t correct = 0;
-    for (std::size_t n = 0; n < labels.size(); ++n) correct += predicted[n] == labels[n];
+    for (std::size_t n = 0; n < labels.size(); ++n) {  // argmax, first index on ties
+        const T* row = x.data() + n * cols;
+        std::size_t best = 0;
+        for (std::size_t k = 1; k < cols; ++k)
+            if (row[k] > row[best]) best = k;
+        correct += static_cast<Label>(best) == labels[n];
+    }
     return static_cast<double>(correct) / static_cast<double>(labels.size());
 }
 

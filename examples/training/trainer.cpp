@@ -60,6 +60,17 @@ Trainer<T>::Trainer(const TrainConfig& config, Model<T> model, const TrainingDat
 template <class T>
 EpochMetrics Trainer<T>::run_epoch(std::size_t epoch) {
     const auto start = std::chrono::steady_clock::now();
+    const auto [train_loss, train_acc] = train_epoch(epoch);
+    const auto [test_loss, test_acc] = evaluate();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EpochMetrics metrics{epoch, train_loss, train_acc, test_loss, test_acc, seconds};
+    if (progress_) progress_->end_epoch(metrics);
+    return metrics;
+}
+
+template <class T>
+std::pair<double, double> Trainer<T>::train_epoch(std::size_t epoch) {
     if (progress_) progress_->start_epoch(epoch);
     model_.network->train();
     double loss_sum = 0;
@@ -80,17 +91,7 @@ EpochMetrics Trainer<T>::run_epoch(std::size_t epoch) {
         ++batches;
         if (progress_) progress_->step(loss_value, acc_value);
     }
-    const auto [test_loss, test_acc] = evaluate();
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    EpochMetrics metrics{epoch,
-                         loss_sum / static_cast<double>(batches),
-                         acc_sum / static_cast<double>(batches),
-                         test_loss,
-                         test_acc,
-                         seconds};
-    if (progress_) progress_->end_epoch(metrics);
-    return metrics;
+    return {loss_sum / static_cast<double>(batches), acc_sum / static_cast<double>(batches)};
 }
 
 template <class T>

@@ -63,6 +63,8 @@ class Trainer {
 
     /// Trains one epoch and evaluates on the test set.
     EpochMetrics run_epoch(std::size_t epoch);
+    /// Trains one epoch; mean batch loss and accuracy (each taken before its update).
+    std::pair<double, double> train_epoch(std::size_t epoch);
     /// Mean test loss and accuracy over test batches of batch_size, in order.
     std::pair<double, double> evaluate();
 
