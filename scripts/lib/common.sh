@@ -32,6 +32,7 @@ XTGRAD_BUILD_PACKAGES=(
     xtensor-dev libxtensor-blas-dev libopenblas-dev
     libboost-test-dev zlib1g-dev
     libcli11-dev nlohmann-json3-dev
+    gnuplot-nox
 )
 
 # Configures (Release, tuned for this CPU) and builds; extra arguments go to CMake.

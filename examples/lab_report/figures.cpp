@@ -1,0 +1,87 @@
+#include "figures.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+namespace xtgrad::lab {
+
+namespace {
+
+/// A gnuplot string literal (paths and titles never contain single quotes here).
+std::string quoted(const std::string& text) {
+    if (text.find('\'') != std::string::npos)
+        throw std::runtime_error("figure text contains a quote: " + text);
+    return "'" + text + "'";
+}
+
+constexpr const char* kTerminal = "set terminal pngcairo size 760,260 font ',8' noenhanced\n";
+
+}  // namespace
+
+FigureWriter::FigureWriter(std::filesystem::path out) : out_(std::move(out)) {
+    std::filesystem::create_directories(out_ / "figures");
+    std::filesystem::create_directories(out_ / "data");
+    script_ = kTerminal;
+    script_ += "set grid lc rgb '#dddddd'\nset xlabel 'epoch'\nset style data lines\n";
+}
+
+std::filesystem::path FigureWriter::data_file(const std::string& stem,
+                                              const training::RunMetrics& metrics) {
+    if (const auto found = data_files_.find(stem); found != data_files_.end()) return found->second;
+    const auto file = std::filesystem::absolute(out_ / "data" / (stem + ".dat"));
+    std::ofstream out(file);
+    out << "# epoch train_loss train_acc test_loss test_acc seconds\n";
+    out.precision(10);
+    for (const auto& e : metrics.epochs)
+        out << e.epoch << ' ' << e.train_loss << ' ' << e.train_acc << ' ' << e.test_loss << ' '
+            << e.test_acc << ' ' << e.seconds << '\n';
+    return data_files_[stem] = file;
+}
+
+std::filesystem::path FigureWriter::run_figure(const std::string& stem, const std::string& title,
+                                               const training::RunMetrics& metrics) {
+    const std::string data = quoted(data_file(stem, metrics).string());
+    const auto png = out_ / "figures" / (stem + ".png");
+    script_ += "set output " + quoted(std::filesystem::absolute(png).string()) + "\n";
+    script_ += "set multiplot layout 1,2 title " + quoted(title) + "\n";
+    script_ += "set ylabel 'accuracy'\nset key inside bottom right\n";
+    script_ += "plot " + data + " using 1:3 title 'train', " + data + " using 1:5 title 'test'\n";
+    script_ += "set ylabel 'loss'\nset key inside top right\n";
+    script_ += "plot " + data + " using 1:2 title 'train', " + data + " using 1:4 title 'test'\n";
+    script_ += "unset multiplot\n";
+    return png;
+}
+
+std::filesystem::path FigureWriter::overlay_figure(const std::string& stem,
+                                                   const std::string& title,
+                                                   const std::vector<Curve>& curves) {
+    const auto png = out_ / "figures" / (stem + ".png");
+    std::string accuracy;
+    std::string loss;
+    for (const auto& curve : curves) {
+        const std::string data = quoted(data_file(curve.stem, *curve.metrics).string());
+        accuracy +=
+            (accuracy.empty() ? "" : ", ") + data + " using 1:5 title " + quoted(curve.title);
+        loss += (loss.empty() ? "" : ", ") + data + " using 1:4 title " + quoted(curve.title);
+    }
+    script_ += "set output " + quoted(std::filesystem::absolute(png).string()) + "\n";
+    script_ += "set multiplot layout 1,2 title " + quoted(title) + "\n";
+    // Nine curves: the key goes outside, and losses of different scales share a log axis.
+    script_ += "set key outside right top\nset ylabel 'test accuracy'\nplot " + accuracy + "\n";
+    script_ += "set ylabel 'test loss'\nset logscale y\nplot " + loss + "\n";
+    script_ += "unset logscale y\nunset multiplot\n";
+    return png;
+}
+
+void FigureWriter::draw() {
+    const auto script = std::filesystem::absolute(out_ / "data" / "figures.gp");
+    std::ofstream(script) << script_;
+    const std::string command = "gnuplot " + quoted(script.string()) + " 2>" +
+                                quoted((out_ / "data" / "gnuplot.log").string());
+    if (std::system(command.c_str()) != 0)
+        throw std::runtime_error("gnuplot failed (is gnuplot-nox installed?); see " +
+                                 (out_ / "data" / "gnuplot.log").string());
+}
+
+}  // namespace xtgrad::lab
