@@ -1,0 +1,200 @@
+// The floor under one training epoch of the MNIST MLP: only its matrix products, timed as direct
+// OpenBLAS calls at the exact shapes of one training step. Whatever a framework adds (bias,
+// activations, loss, optimiser, bookkeeping) comes on top of this number. Each product is timed
+// alone, back to back on warm buffers; OpenBLAS's speed at a shape can differ inside a real loop.
+//
+//     gemm-bound [--hidden 128|256,128] [--batch-size 100] [--threads 1]
+//                [--dtype float32|float64] [--rounds 7]
+//
+// Prints one JSON line on stdout.
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <cblas.h>
+
+// OpenBLAS extensions; declared here too so that a netlib cblas.h alternative still compiles
+// (the library we link is OpenBLAS either way: FindBLAS is asked for it).
+extern "C" void openblas_set_num_threads(int num_threads);
+extern "C" int openblas_get_num_threads(void);
+
+namespace {
+
+constexpr int kInputs = 784;
+constexpr int kClasses = 10;
+constexpr int kTrainSamples = 60000;
+
+struct Options {
+    std::vector<int> hidden{128};
+    int batch_size = 100;
+    int threads = 1;
+    std::string dtype = "float32";
+    int rounds = 7;
+};
+
+/// One product C (m x n) = op(A) · op(B) of a training step, row-major, op = optional transpose.
+struct Product {
+    int layer;
+    const char* what;
+    bool trans_a, trans_b;
+    int m, n, k;
+    double microseconds = 0;
+};
+
+// Layer l maps in -> out with W stored in x out. Forward Y = X·W; weight gradient Xᵀ·G;
+// input gradient G·Wᵀ, except for layer 1: the data never needs a gradient.
+std::vector<Product> step_products(const Options& opt) {
+    std::vector<int> dims{kInputs};
+    dims.insert(dims.end(), opt.hidden.begin(), opt.hidden.end());
+    dims.push_back(kClasses);
+    const int n = opt.batch_size;
+    std::vector<Product> products;
+    for (int l = 1; l < static_cast<int>(dims.size()); ++l) {
+        const int in = dims[l - 1], out = dims[l];
+        products.push_back({l, "forward", false, false, n, out, in});
+        products.push_back({l, "weight_grad", true, false, in, out, n});
+        if (l > 1) products.push_back({l, "input_grad", false, true, n, in, out});
+    }
+    return products;
+}
+
+template <class T>
+void gemm(const Product& p, const T* a, const T* b, T* c) {
+    // A is stored m x k, or k x m when transposed; B is k x n, or n x k when transposed.
+    const auto ta = p.trans_a ? CblasTrans : CblasNoTrans;
+    const auto tb = p.trans_b ? CblasTrans : CblasNoTrans;
+    const int lda = p.trans_a ? p.m : p.k;
+    const int ldb = p.trans_b ? p.k : p.n;
+    if constexpr (std::is_same_v<T, float>)
+        cblas_sgemm(CblasRowMajor, ta, tb, p.m, p.n, p.k, 1.0f, a, lda, b, ldb, 0.0f, c, p.n);
+    else
+        cblas_dgemm(CblasRowMajor, ta, tb, p.m, p.n, p.k, 1.0, a, lda, b, ldb, 0.0, c, p.n);
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t h = v.size() / 2;
+    return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+}
+
+/// Median over `rounds` of the mean time of one call, in microseconds.
+template <class T>
+double time_product(const Product& p, int rounds, std::mt19937_64& rng) {
+    std::uniform_real_distribution<T> value(T(-0.5), T(0.5));
+    std::vector<T> a(std::size_t(p.m) * p.k), b(std::size_t(p.k) * p.n), c(std::size_t(p.m) * p.n);
+    for (auto& x : a) x = value(rng);
+    for (auto& x : b) x = value(rng);
+    const auto run = [&](int reps) {
+        const auto start = std::chrono::steady_clock::now();
+        for (int r = 0; r < reps; ++r) gemm(p, a.data(), b.data(), c.data());
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    run(10);  // warm-up: page faults, OpenBLAS thread start-up, caches
+    // Enough calls per round for about 20 ms, far above the clock's resolution.
+    const double once = run(10) / 10;
+    const int reps = static_cast<int>(std::clamp(0.02 / once, 1.0, 1e6));
+    std::vector<double> per_call;
+    for (int r = 0; r < rounds; ++r) per_call.push_back(run(reps) / reps);
+    return median(per_call) * 1e6;
+}
+
+/// The whole of `text` as an integer in [1, 2^31), or std::invalid_argument naming the option.
+int positive(const std::string& option, const std::string& text) {
+    std::size_t used = 0;
+    long long value = 0;
+    try {
+        value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+    }
+    if (used == 0 || used != text.size() || value <= 0 || value > INT_MAX)
+        throw std::invalid_argument(option + " expects a positive integer, not '" + text + "'");
+    return static_cast<int>(value);
+}
+
+std::vector<int> parse_sizes(const std::string& text) {
+    std::vector<int> sizes;
+    std::istringstream in(text);
+    for (std::string item; std::getline(in, item, ',');)
+        sizes.push_back(positive("--hidden", item));
+    if (sizes.empty()) throw std::invalid_argument("--hidden expects sizes such as 256,128");
+    return sizes;
+}
+
+Options parse_options(int argc, char** argv) {
+    Options opt;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
+        const std::string value = argv[++i];
+        if (arg == "--hidden")
+            opt.hidden = parse_sizes(value);
+        else if (arg == "--batch-size")
+            opt.batch_size = positive(arg, value);
+        else if (arg == "--threads")
+            opt.threads = positive(arg, value);
+        else if (arg == "--dtype")
+            opt.dtype = value;
+        else if (arg == "--rounds")
+            opt.rounds = positive(arg, value);
+        else
+            throw std::invalid_argument("unknown option " + arg);
+    }
+    if (opt.dtype != "float32" && opt.dtype != "float64")
+        throw std::invalid_argument("--dtype must be float32 or float64");
+    if (opt.batch_size > kTrainSamples)
+        throw std::invalid_argument("--batch-size exceeds the 60000 training samples");
+    return opt;
+}
+
+template <class T>
+void run(const Options& opt) {
+    std::mt19937_64 rng(1);
+    std::vector<Product> products = step_products(opt);
+    double step_us = 0;
+    for (auto& p : products) step_us += p.microseconds = time_product<T>(p, opt.rounds, rng);
+    const int steps = kTrainSamples / opt.batch_size;  // full batches only, like the trainers
+
+    std::ostringstream json;
+    json << R"({"impl":"gemm-bound","hidden":[)";
+    for (std::size_t i = 0; i < opt.hidden.size(); ++i) json << (i ? "," : "") << opt.hidden[i];
+    json << R"(],"dtype":")" << opt.dtype << R"(","threads":)" << opt.threads
+         << R"(,"blas_threads":)" << openblas_get_num_threads() << R"(,"batch_size":)"
+         << opt.batch_size << R"(,"products":[)";
+    for (std::size_t i = 0; i < products.size(); ++i) {
+        const Product& p = products[i];
+        json << (i ? "," : "") << R"({"layer":)" << p.layer << R"(,"what":")" << p.what
+             << R"(","m":)" << p.m << R"(,"n":)" << p.n << R"(,"k":)" << p.k
+             << R"(,"microseconds":)" << p.microseconds << "}";
+    }
+    json << R"(],"steps_per_epoch":)" << steps << R"(,"step_microseconds":)" << step_us
+         << R"(,"epoch_seconds":)" << step_us * 1e-6 * steps << "}";
+    std::cout << json.str() << std::endl;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options opt;
+    try {
+        opt = parse_options(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "gemm-bound: " << e.what() << "\n"
+                  << "usage: gemm-bound [--hidden 128|256,128] [--batch-size 100] [--threads 1]\n"
+                  << "                  [--dtype float32|float64] [--rounds 7]\n";
+        return 2;
+    }
+    openblas_set_num_threads(opt.threads);
+    if (opt.dtype == "float32")
+        run<float>(opt);
+    else
+        run<double>(opt);
+    return 0;
+}

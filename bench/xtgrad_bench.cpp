@@ -1,0 +1,170 @@
+// xtgrad's side of the benchmark: trains the MNIST MLP (784-hidden-10, ReLU, softmax
+// cross-entropy, SGD lr 0.1 momentum 0.9 weight decay 2e-4, batch 100) and reports seconds per
+// training epoch, evaluation time, allocations per evaluation batch, tape size and peak memory.
+//
+//     xtgrad-bench [--hidden 128|256,128] [--dtype float32|float64] [--threads 1] [--epochs 5]
+//                  [--path fused|composed] [--data-dir DIR | --synthetic]
+//
+// Prints one JSON line on stdout (progress on stderr).
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <new>
+#include <random>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <xtgrad/autograd/blas.hpp>
+#include <xtgrad/autograd/tape.hpp>
+
+#include "training/trainer.hpp"
+
+// Counting allocator for this program: evaluation must allocate nothing per batch beyond the
+// arrays it returns. (GCC cannot see that these operators pair malloc with free.)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+namespace {
+std::atomic<std::size_t> g_allocations{0};
+std::atomic<std::size_t> g_allocated_bytes{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+    ++g_allocations;
+    g_allocated_bytes += size;
+    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+
+namespace {
+
+using namespace xtgrad;
+using Clock = std::chrono::steady_clock;
+
+/// Peak resident set size (VmHWM) in MiB.
+double peak_rss_mib() {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    return 0;
+}
+
+/// MNIST-shaped random data (fixed seed), for machines without the files.
+training::RawData synthetic_data() {
+    std::mt19937 engine(7);
+    const auto make = [&](std::size_t count) {
+        data::Dataset d{
+            count,      28, 28, std::vector<std::uint8_t>(count * 784), std::vector<Label>(count),
+            "synthetic"};
+        for (auto& p : d.pixels) p = static_cast<std::uint8_t>(engine() & 255);
+        for (auto& l : d.labels) l = static_cast<Label>(engine() % 10);
+        return d;
+    };
+    return {make(60000), make(10000)};
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+template <class T>
+nlohmann::json run(const training::TrainConfig& config, const training::RawData& raw) {
+    const training::TrainingData<T> data = training::prepare_data<T>(raw, config);
+    const auto rng = make_random_engine(config.rng, config.seed);
+    training::Trainer<T> trainer(config, training::make_model<T>(config, *rng), data, *rng);
+    std::vector<double> epoch_seconds;
+    double rss_after_first = 0;
+    std::size_t tape_after_epoch = 0;
+    for (std::size_t epoch = 1; epoch <= config.epochs; ++epoch) {
+        const auto start = Clock::now();
+        trainer.train_epoch(epoch);
+        epoch_seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+        tape_after_epoch = std::max(tape_after_epoch, Tape<T>::current().live_nodes());
+        if (epoch == 1) rss_after_first = peak_rss_mib();
+        std::cerr << "epoch " << epoch << ": " << epoch_seconds.back() << " s\n";
+    }
+    trainer.evaluate();  // warm-up, then measure
+    const std::size_t allocations_before = g_allocations;
+    const std::size_t bytes_before = g_allocated_bytes;
+    const std::size_t tape_before = Tape<T>::current().live_nodes();
+    const auto eval_start = Clock::now();
+    const auto [test_loss, test_acc] = trainer.evaluate();
+    const double eval_seconds = std::chrono::duration<double>(Clock::now() - eval_start).count();
+    const double eval_batches = static_cast<double>(data.test_labels.size() / config.batch_size);
+
+    const std::vector<double> after_first(
+        epoch_seconds.begin() + (epoch_seconds.size() > 1 ? 1 : 0), epoch_seconds.end());
+    const double typical = median(after_first);
+    return {{"impl", "xtgrad"},
+            {"path", config.path},
+            {"hidden", config.hidden},
+            {"dtype", config.dtype},
+            {"threads", config.threads},
+            {"blas_threads", blas::num_threads()},
+            {"batch_size", config.batch_size},
+            {"epoch_seconds", epoch_seconds},
+            {"median_epoch_seconds_after_first", typical},
+            {"samples_per_second", static_cast<double>(data.train_labels.size()) / typical},
+            {"eval_seconds", eval_seconds},
+            {"eval_allocations_per_batch",
+             static_cast<double>(g_allocations - allocations_before) / eval_batches},
+            {"eval_bytes_per_batch",
+             static_cast<double>(g_allocated_bytes - bytes_before) / eval_batches},
+            {"tape_nodes_recorded_by_eval", Tape<T>::current().live_nodes() - tape_before},
+            {"tape_nodes_alive_after_epochs", tape_after_epoch},
+            {"peak_rss_mib_after_epoch_1", rss_after_first},
+            {"peak_rss_mib_at_end", peak_rss_mib()},
+            {"final_test_accuracy", test_acc},
+            {"final_test_loss", test_loss}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    training::TrainConfig config;
+    config.epochs = 5;
+    config.threads = 1;
+    config.normalize = "unit";  // as libtorch-mlp: (p - 128) / 255
+    bool synthetic = false;
+    CLI::App app{"Time xtgrad training the MNIST MLP.", "xtgrad-bench"};
+    app.add_option("--hidden", config.hidden, "hidden sizes")->delimiter(',');
+    app.add_option("--dtype", config.dtype, "float32 or float64");
+    app.add_option("--threads", config.threads, "BLAS threads");
+    app.add_option("--epochs", config.epochs, "epochs (the first is left out of the median)");
+    app.add_option("--path", config.path, "fused or composed");
+    app.add_option("--batch-size", config.batch_size, "batch size");
+    app.add_option("--data-dir", config.data_dir, "MNIST folder");
+    app.add_flag("--synthetic", synthetic, "random MNIST-shaped data instead of the files");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+    const auto errors = training::validate(config);
+    if (!errors.empty() || config.threads < 1) {
+        std::cerr << "xtgrad-bench: " << (errors.empty() ? "threads must be >= 1" : errors.front())
+                  << "\n";
+        return 2;
+    }
+    try {
+        blas::set_num_threads(config.threads);
+        const training::RawData raw =
+            synthetic ? synthetic_data() : training::load_raw_data(config);
+        nlohmann::json result =
+            config.dtype == "float64" ? run<double>(config, raw) : run<float>(config, raw);
+        result["data"] = synthetic ? "synthetic" : "mnist";
+        std::cout << result.dump() << std::endl;
+    } catch (const std::exception& e) {
+        std::cerr << "xtgrad-bench: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
