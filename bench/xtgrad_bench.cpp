@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
     config.threads = 1;
     config.normalize = "unit";  // as libtorch-mlp: (p - 128) / 255
     bool synthetic = false;
+    std::string role;
     CLI::App app{"Time xtgrad training the MNIST MLP.", "xtgrad-bench"};
     app.add_option("--hidden", config.hidden, "hidden sizes")->delimiter(',');
     app.add_option("--dtype", config.dtype, "float32 or float64");
@@ -143,6 +144,7 @@ int main(int argc, char** argv) {
     app.add_option("--batch-size", config.batch_size, "batch size");
     app.add_option("--data-dir", config.data_dir, "MNIST folder");
     app.add_flag("--synthetic", synthetic, "random MNIST-shaped data instead of the files");
+    app.add_option("--role", role, "a tag copied into the output (bench/run marks its memory run)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -161,6 +163,7 @@ int main(int argc, char** argv) {
         nlohmann::json result =
             config.dtype == "float64" ? run<double>(config, raw) : run<float>(config, raw);
         result["data"] = synthetic ? "synthetic" : "mnist";
+        if (!role.empty()) result["role"] = role;
         std::cout << result.dump() << std::endl;
     } catch (const std::exception& e) {
         std::cerr << "xtgrad-bench: " << e.what() << "\n";

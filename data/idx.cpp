@@ -129,8 +129,13 @@ std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& file,
     in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     if (in.gcount() != static_cast<std::streamsize>(bytes.size()))
         throw IdxError(name, "read failed");
-    if (is_gzip(bytes)) return gunzip(bytes, name, max_bytes);
-    return bytes;
+    return decompress_if_gzip(std::move(bytes), name, max_bytes);
+}
+
+std::vector<std::uint8_t> decompress_if_gzip(std::vector<std::uint8_t> bytes, std::string_view name,
+                                             std::size_t max_bytes) {
+    if (!is_gzip(bytes)) return bytes;
+    return gunzip(bytes, std::string(name), max_bytes);
 }
 
 IdxImages read_idx_images(const std::filesystem::path& file) {

@@ -34,6 +34,10 @@ struct IdxContent {
 IdxContent parse_idx(std::span<const std::uint8_t> bytes, std::string_view name,
                      std::size_t expected_rank = 0);
 
+/// bytes gunzipped if they start with the gzip magic, else unchanged; output capped at max_bytes.
+std::vector<std::uint8_t> decompress_if_gzip(std::vector<std::uint8_t> bytes, std::string_view name,
+                                             std::size_t max_bytes = std::size_t{1} << 30);
+
 /// The bytes of a file, gunzipped when it starts with the gzip magic (whatever its name).
 /// Decompressed output is capped at max_bytes (an IdxError beyond it).
 std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& file,

@@ -6,11 +6,15 @@
 //
 // A JSON config file gives the starting values; flags override it. Bad values stop the program
 // with a message and exit code 2 before anything is loaded or trained.
+#include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+
+#include <xtgrad/autograd/tape.hpp>
 
 #include "training/config.hpp"
 #include "training/trainer.hpp"
@@ -18,6 +22,15 @@
 namespace {
 
 using xtgrad::training::TrainConfig;
+
+// Set by SIGINT/SIGTERM: training finishes its current step, saves a checkpoint and stops.
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+
+extern "C" void request_stop(int signal) {
+    g_signal = signal;
+    g_stop = true;
+}
 
 /// The value of --config FILE or --config=FILE, read before the other flags so that they can
 /// override it.
@@ -81,6 +94,17 @@ void add_options(CLI::App& app, TrainConfig& c, std::string& config_file) {
         ->check(count)
         ->capture_default_str();
     app.add_option("--metrics-out", c.metrics_out, "write per-epoch metrics as JSON to this file");
+    app.add_option(
+        "--checkpoint", c.checkpoint,
+        "checkpoint file: written every --checkpoint-every epochs and on SIGINT/SIGTERM");
+    app.add_option("--checkpoint-every", c.checkpoint_every, "epochs between checkpoints")
+        ->check(count)
+        ->capture_default_str();
+    app.add_flag("--resume", c.resume,
+                 "continue from --checkpoint (same settings; --epochs may grow)");
+    app.add_flag(
+        "--detect-anomaly", c.detect_anomaly,
+        "check every op's output and gradient for NaN/Inf and name the first op that produces one");
 }
 
 }  // namespace
@@ -108,15 +132,40 @@ int main(int argc, char** argv) {
         std::cerr << "Run with --help for the options.\n";
         return 2;
     }
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
     try {
         xtgrad::training::Progress progress(
             std::cout, xtgrad::training::Progress::stdout_is_terminal(), config.disp_freq);
-        const auto metrics = xtgrad::training::run_training(config, &progress);
-        const auto& last = metrics.epochs.back();
-        std::cout << std::fixed << std::setprecision(4) << "final test accuracy " << last.test_acc
-                  << " (loss " << last.test_loss << ")\n";
+        const auto result =
+            xtgrad::training::run_training(config, &progress, [] { return g_stop.load(); });
+        if (result.outcome == xtgrad::training::RunOutcome::interrupted) {
+            std::cout << "\nmnist-train: stopped by signal " << g_signal << " in epoch "
+                      << result.stopped_at.epoch << " after " << result.stopped_at.batches
+                      << " batches; "
+                      << (config.checkpoint.empty() ? "no --checkpoint given, nothing saved"
+                                                    : "checkpoint saved to " + config.checkpoint +
+                                                          " (continue with --resume)")
+                      << std::endl;
+            return 128 + g_signal;
+        }
+        if (!result.metrics.epochs.empty()) {
+            const auto& last = result.metrics.epochs.back();
+            std::cout << std::fixed << std::setprecision(4) << "final test accuracy "
+                      << last.test_acc << " (loss " << last.test_loss << ")\n";
+        }
         if (!config.metrics_out.empty())
             std::cout << "metrics written to " << config.metrics_out << "\n";
+    } catch (const xtgrad::training::TrainingDiverged& e) {
+        std::cerr << "mnist-train: " << e.what() << "\n";
+        if (!config.checkpoint.empty())
+            std::cerr << "the last good checkpoint is " << config.checkpoint << "\n";
+        return 3;
+    } catch (const xtgrad::AnomalyError& e) {
+        std::cerr << "mnist-train: " << e.what() << "\n";
+        if (!config.checkpoint.empty())
+            std::cerr << "the last good checkpoint is " << config.checkpoint << "\n";
+        return 3;
     } catch (const std::exception& e) {
         std::cerr << "mnist-train: " << e.what() << "\n";
         return 1;

@@ -10,3 +10,4 @@
 #include "xtgrad/nn/losses.hpp"
 #include "xtgrad/nn/module.hpp"
 #include "xtgrad/nn/sequential.hpp"
+#include "xtgrad/nn/serialize.hpp"

@@ -2,4 +2,5 @@
 #pragma once
 
 #include "xtgrad/optim/optimizer.hpp"
+#include "xtgrad/optim/serialize.hpp"
 #include "xtgrad/optim/sgd.hpp"

@@ -65,6 +65,8 @@ std::vector<std::string> validate(const TrainConfig& c) {
             "threads must be >= 0 (0 = every core), got " + std::to_string(c.threads));
     require(c.disp_freq > 0, "disp-freq must be positive");
     require(c.rng != "numpy" || c.seed <= 0xffffffffULL, "the numpy generator takes a 32-bit seed");
+    require(c.checkpoint_every > 0, "checkpoint-every must be positive");
+    require(!c.resume || !c.checkpoint.empty(), "resume needs --checkpoint FILE");
     return errors;
 }
 
@@ -89,7 +91,11 @@ nlohmann::json to_json(const TrainConfig& c) {
             {"limit_train", c.limit_train},
             {"path", c.path},
             {"disp_freq", c.disp_freq},
-            {"metrics_out", c.metrics_out}};
+            {"metrics_out", c.metrics_out},
+            {"checkpoint", c.checkpoint},
+            {"checkpoint_every", c.checkpoint_every},
+            {"resume", c.resume},
+            {"detect_anomaly", c.detect_anomaly}};
 }
 
 namespace {
@@ -160,6 +166,14 @@ void apply_json(TrainConfig& c, const nlohmann::json& json) {
                 c.disp_freq = count_value(key, value);
             else if (key == "metrics_out")
                 c.metrics_out = value.get<std::string>();
+            else if (key == "checkpoint")
+                c.checkpoint = value.get<std::string>();
+            else if (key == "checkpoint_every")
+                c.checkpoint_every = count_value(key, value);
+            else if (key == "resume")
+                c.resume = value.get<bool>();
+            else if (key == "detect_anomaly")
+                c.detect_anomaly = value.get<bool>();
             else
                 throw std::invalid_argument("unknown key '" + key + "'");
         } catch (const nlohmann::json::exception&) {
@@ -182,6 +196,24 @@ void apply_json_file(TrainConfig& config, const std::filesystem::path& file) {
         apply_json(config, json);
     } catch (const std::invalid_argument& e) {
         throw std::runtime_error(file.string() + ": " + e.what());
+    }
+}
+
+}  // namespace xtgrad::training
+
+namespace xtgrad::training {
+
+void check_resumable(const nlohmann::json& saved, const TrainConfig& current) {
+    const nlohmann::json now = to_json(current);
+    for (const char* key :
+         {"hidden", "act", "loss", "margin", "lr", "momentum", "weight_decay", "batch_size", "seed",
+          "rng", "dtype", "init_std", "normalize", "dataset", "limit_train", "path"}) {
+        if (!saved.contains(key) || saved.at(key) != now.at(key))
+            throw std::invalid_argument(
+                std::string("the checkpoint was made with ") + key + " = " +
+                (saved.contains(key) ? saved.at(key).dump() : std::string("(unset)")) +
+                ", this run has " + now.at(key).dump() +
+                "; resume with the same settings or start a new checkpoint");
     }
 }
 

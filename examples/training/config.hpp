@@ -30,10 +30,14 @@ struct TrainConfig {
     std::string dataset = "mnist";  // mnist | fashion-mnist
     std::string data_dir;  // empty: $XTGRAD_MNIST_DIR or data/mnist; Debian's Fashion-MNIST folder
     int threads = 0;       // BLAS threads; 0 = every core
-    std::size_t limit_train = 0;  // 0 = all training images
-    std::string path = "fused";   // fused | composed: which implementation of the layers
-    std::size_t disp_freq = 100;  // iterations between progress lines when not on a terminal
-    std::string metrics_out;      // JSON metrics file; empty = none
+    std::size_t limit_train = 0;       // 0 = all training images
+    std::string path = "fused";        // fused | composed: which implementation of the layers
+    std::size_t disp_freq = 100;       // iterations between progress lines when not on a terminal
+    std::string metrics_out;           // JSON metrics file; empty = none
+    std::string checkpoint;            // checkpoint file; empty = no checkpoints
+    std::size_t checkpoint_every = 1;  // epochs between checkpoints (and one on SIGINT/SIGTERM)
+    bool resume = false;               // continue from `checkpoint`
+    bool detect_anomaly = false;       // check every op's output and gradient for NaN/Inf
 
     /// The data folder actually used (data_dir, or the dataset's default).
     std::filesystem::path resolved_data_dir() const;
@@ -41,6 +45,11 @@ struct TrainConfig {
 
 /// Every problem with the values, one message each (empty if the config is valid).
 std::vector<std::string> validate(const TrainConfig& config);
+
+/// Throws std::invalid_argument naming the first setting in which `current` differs from the
+/// `saved` config of a checkpoint in a way that would change the run (the model, the data, the
+/// optimiser, the seed). The number of epochs, paths, threads and display may differ.
+void check_resumable(const nlohmann::json& saved, const TrainConfig& current);
 
 nlohmann::json to_json(const TrainConfig& config);
 /// Overrides the fields present in json; throws std::invalid_argument naming an unknown key or

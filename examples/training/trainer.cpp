@@ -1,6 +1,9 @@
 #include "trainer.hpp"
 
+#include "checkpoint.hpp"
+
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 #include <xtgrad/autograd/blas.hpp>
@@ -60,38 +63,69 @@ Trainer<T>::Trainer(const TrainConfig& config, Model<T> model, const TrainingDat
 template <class T>
 EpochMetrics Trainer<T>::run_epoch(std::size_t epoch) {
     const auto start = std::chrono::steady_clock::now();
-    const auto [train_loss, train_acc] = train_epoch(epoch);
-    const auto [test_loss, test_acc] = evaluate();
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    EpochMetrics metrics{epoch, train_loss, train_acc, test_loss, test_acc, seconds};
-    if (progress_) progress_->end_epoch(metrics);
-    return metrics;
+    begin_epoch(epoch);
+    train_steps();
+    return end_epoch(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 template <class T>
 std::pair<double, double> Trainer<T>::train_epoch(std::size_t epoch) {
-    if (progress_) progress_->start_epoch(epoch);
-    model_.network->train();
-    double loss_sum = 0;
-    double acc_sum = 0;
-    std::size_t batches = 0;
-    data::Batch<T> batch;
+    begin_epoch(epoch);
+    train_steps();
+    const double batches = static_cast<double>(state_.batches);
+    return {state_.loss_sum / batches, state_.acc_sum / batches};
+}
+
+template <class T>
+void Trainer<T>::begin_epoch(std::size_t epoch) {
+    state_ = {epoch, 0, 0, 0};
     train_loader_.start_epoch();
+    if (progress_) progress_->start_epoch(epoch);
+}
+
+template <class T>
+void Trainer<T>::restore(const EpochState& state, std::vector<std::size_t> order) {
+    train_loader_.restore(std::move(order), state.batches);
+    state_ = state;
+    if (progress_) progress_->start_epoch(state.epoch);
+}
+
+template <class T>
+bool Trainer<T>::train_steps(const std::function<bool()>& stop) {
+    model_.network->train();
+    data::Batch<T> batch;
     while (train_loader_.next(batch)) {
         optimizer_.zero_grad();
         const Tensor<T> logits = (*model_.network)(batch.inputs);
         const Tensor<T> loss = (*model_.loss)(logits, batch.labels);
         const double loss_value = loss.item();
+        if (!std::isfinite(loss_value))
+            throw TrainingDiverged(
+                "training diverged at epoch " + std::to_string(state_.epoch) + ", iteration " +
+                std::to_string(state_.batches + 1) + ": the loss is " + std::to_string(loss_value) +
+                " (try a smaller --lr; --detect-anomaly names the op that first produced it)");
         const double acc_value = model_.accuracy(logits, batch.labels);
         loss.backward();
         optimizer_.step();
-        loss_sum += loss_value;
-        acc_sum += acc_value;
-        ++batches;
+        state_.loss_sum += loss_value;
+        state_.acc_sum += acc_value;
+        ++state_.batches;
         if (progress_) progress_->step(loss_value, acc_value);
+        if (stop && stop()) return train_loader_.position() >= train_loader_.batches_per_epoch();
     }
-    return {loss_sum / static_cast<double>(batches), acc_sum / static_cast<double>(batches)};
+    return true;
+}
+
+template <class T>
+EpochMetrics Trainer<T>::end_epoch(double seconds) {
+    const auto [test_loss, test_acc] = evaluate();
+    const double batches = static_cast<double>(state_.batches);
+    EpochMetrics metrics{
+        state_.epoch, state_.loss_sum / batches, state_.acc_sum / batches, test_loss, test_acc,
+        seconds};
+    if (progress_) progress_->end_epoch(metrics);
+    return metrics;
 }
 
 template <class T>
@@ -116,35 +150,63 @@ std::pair<double, double> Trainer<T>::evaluate() {
 namespace {
 
 template <class T>
-RunMetrics run_typed(const TrainConfig& config, const RawData& raw, Progress* progress) {
+RunResult run_typed(const TrainConfig& config, const RawData& raw, Progress* progress,
+                    const std::function<bool()>& should_stop) {
     const TrainingData<T> data = prepare_data<T>(raw, config);
     // The one generator, seeded after the data is loaded: first the weights, then the shuffles.
     const auto rng = make_random_engine(config.rng, config.seed);
     Trainer<T> trainer(config, make_model<T>(config, *rng), data, *rng, progress);
-    RunMetrics metrics{to_json(config), {}};
-    if (progress) {
-        const std::size_t n = data.train_labels.size();
-        progress->start_run(config.epochs, (n + config.batch_size - 1) / config.batch_size,
+    RunResult result{{to_json(config), {}}, RunOutcome::completed, {}};
+    RunMetrics& metrics = result.metrics;
+    if (config.resume) metrics = load_checkpoint(config.checkpoint, config, trainer, *rng);
+    if (progress)
+        progress->start_run(config.epochs, trainer.train_loader().batches_per_epoch(),
                             config.batch_size);
-    }
-    for (std::size_t epoch = 1; epoch <= config.epochs; ++epoch) {
-        metrics.epochs.push_back(trainer.run_epoch(epoch));
+
+    const auto stop_requested = [&should_stop] { return should_stop && should_stop(); };
+    const auto checkpoint = [&] {
+        if (!config.checkpoint.empty())
+            save_checkpoint(config.checkpoint, config, trainer, *rng, metrics);
+    };
+    // A checkpoint taken mid-epoch continues that epoch; one taken after an epoch starts the next.
+    bool mid_epoch = config.resume && metrics.epochs.size() < trainer.state().epoch;
+    for (std::size_t epoch = config.resume ? trainer.state().epoch + (mid_epoch ? 0 : 1) : 1;
+         epoch <= config.epochs; ++epoch) {
+        if (stop_requested()) {
+            checkpoint();
+            result.outcome = RunOutcome::interrupted;
+            break;
+        }
+        const auto start = std::chrono::steady_clock::now();
+        if (!mid_epoch) trainer.begin_epoch(epoch);
+        mid_epoch = false;
+        if (!trainer.train_steps(stop_requested)) {
+            checkpoint();
+            result.outcome = RunOutcome::interrupted;
+            break;
+        }
+        metrics.epochs.push_back(trainer.end_epoch(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
         if (!config.metrics_out.empty())
             write_json_atomically(config.metrics_out, metrics.to_json());
+        if (epoch % config.checkpoint_every == 0 || epoch == config.epochs) checkpoint();
     }
-    return metrics;
+    result.stopped_at = trainer.state();
+    return result;
 }
 
 }  // namespace
 
-RunMetrics run_training(const TrainConfig& requested, Progress* progress) {
+RunResult run_training(const TrainConfig& requested, Progress* progress,
+                       const std::function<bool()>& should_stop) {
     TrainConfig config = requested;  // with the thread count resolved, as the metrics record it
     if (config.threads == 0)
         config.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     blas::set_num_threads(config.threads);
     const RawData raw = load_raw_data(config);
-    return config.dtype == "float64" ? run_typed<double>(config, raw, progress)
-                                     : run_typed<float>(config, raw, progress);
+    AnomalyModeGuard anomaly(config.detect_anomaly);
+    return config.dtype == "float64" ? run_typed<double>(config, raw, progress, should_stop)
+                                     : run_typed<float>(config, raw, progress, should_stop);
 }
 
 template class Trainer<float>;

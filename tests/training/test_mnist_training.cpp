@@ -33,7 +33,7 @@ BOOST_AUTO_TEST_SUITE(mnist_training)
 BOOST_AUTO_TEST_CASE(one_epoch_of_the_default_run_reaches_95_percent) {
     TrainConfig config = mnist_config();
     config.epochs = 1;
-    const RunMetrics metrics = run_training(config, nullptr);
+    const RunMetrics metrics = run_training(config, nullptr).metrics;
     BOOST_TEST_REQUIRE(metrics.epochs.size() == 1u);
     BOOST_TEST(metrics.epochs[0].test_acc >= 0.95, "test accuracy " << metrics.epochs[0].test_acc);
     BOOST_TEST(metrics.config["threads"] == 2);
@@ -47,11 +47,11 @@ BOOST_AUTO_TEST_CASE(same_seed_and_threads_give_identical_metrics) {
             config.dtype = dtype;
             config.epochs = 2;
             config.limit_train = 3000;
-            const auto first = values(run_training(config, nullptr));
-            const auto second = values(run_training(config, nullptr));
+            const auto first = values(run_training(config, nullptr).metrics);
+            const auto second = values(run_training(config, nullptr).metrics);
             BOOST_TEST(first == second, rng << " " << dtype);
             config.seed = 43;
-            BOOST_TEST(!(values(run_training(config, nullptr)) == first),
+            BOOST_TEST(!(values(run_training(config, nullptr).metrics) == first),
                        rng << " " << dtype << " seed 43");
         }
     }

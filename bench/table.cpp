@@ -1,0 +1,107 @@
+// bench-table: turns the JSON lines of one bench/run into the Markdown table of bench/README.md:
+// seconds per training epoch of each implementation, and the ratios the targets are about.
+//
+//     bench-table results.jsonl
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+using Key = std::tuple<std::string, std::string, int>;  // hidden, dtype, threads
+
+std::string hidden_text(const nlohmann::json& hidden) {
+    std::string text = "784";
+    for (const auto& h : hidden) text += "-" + std::to_string(h.get<int>());
+    return text + "-10";
+}
+
+std::string number(const nlohmann::json* row, const char* field, int digits) {
+    if (!row || !row->contains(field)) return "—";
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(digits) << row->at(field).get<double>();
+    return out.str();
+}
+
+std::string ratio(const nlohmann::json* a, const nlohmann::json* b, const char* field_a,
+                  const char* field_b) {
+    if (!a || !b || !a->contains(field_a) || !b->contains(field_b)) return "—";
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(2)
+        << a->at(field_a).get<double>() / b->at(field_b).get<double>();
+    return out.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::cerr << "usage: bench-table results.jsonl\n";
+        return 2;
+    }
+    std::ifstream in(argv[1]);
+    if (!in) {
+        std::cerr << "bench-table: cannot open " << argv[1] << "\n";
+        return 1;
+    }
+    std::map<Key, std::map<std::string, nlohmann::json>>
+        rows;  // by configuration, then implementation
+    const nlohmann::json* memory = nullptr;
+    std::vector<nlohmann::json> all;
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty() && line.front() == '{') all.push_back(nlohmann::json::parse(line));
+    for (const auto& r : all) {
+        std::string impl = r.at("impl");
+        if (impl == "xtgrad") impl += "-" + r.at("path").get<std::string>();
+        if (r.value("role", "") == "memory") {
+            memory = &r;
+            continue;
+        }
+        rows[{hidden_text(r.at("hidden")), r.at("dtype"), r.at("threads")}][impl] = r;
+    }
+
+    std::cout << "| model | dtype | threads | gemm bound | xtgrad fused | xtgrad composed | "
+                 "libtorch | numpy | "
+                 "fused / bound | fused / libtorch | fused / numpy | composed / fused | eval 10k | "
+                 "eval allocs/batch |\n"
+              << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const auto& [key, impls] : rows) {
+        const auto find = [&](const std::string& name) -> const nlohmann::json* {
+            const auto found = impls.find(name);
+            return found == impls.end() ? nullptr : &found->second;
+        };
+        const auto* bound = find("gemm-bound");
+        const auto* fused = find("xtgrad-fused");
+        const auto* composed = find("xtgrad-composed");
+        const auto* torch = find("libtorch");
+        const auto* numpy = find("numpy");
+        const char* median = "median_epoch_seconds_after_first";
+        std::cout << "| " << std::get<0>(key) << " | " << std::get<1>(key) << " | "
+                  << std::get<2>(key) << " | " << number(bound, "epoch_seconds", 3) << " | "
+                  << number(fused, median, 3) << " | " << number(composed, median, 3) << " | "
+                  << number(torch, median, 3) << " | " << number(numpy, median, 3) << " | "
+                  << ratio(fused, bound, median, "epoch_seconds") << " | "
+                  << ratio(fused, torch, median, median) << " | "
+                  << ratio(fused, numpy, median, median) << " | "
+                  << ratio(composed, fused, median, median) << " | "
+                  << number(fused, "eval_seconds", 3) << " | "
+                  << number(fused, "eval_allocations_per_batch", 1) << " |\n";
+    }
+    if (memory)
+        std::cout << "\nMemory (" << hidden_text(memory->at("hidden")) << ", "
+                  << memory->at("dtype").get<std::string>() << ", "
+                  << memory->at("epoch_seconds").size() << " epochs): peak RSS "
+                  << number(memory, "peak_rss_mib_after_epoch_1", 1) << " MiB after epoch 1, "
+                  << number(memory, "peak_rss_mib_at_end", 1)
+                  << " MiB at the end; tape nodes alive after an epoch: "
+                  << memory->at("tape_nodes_alive_after_epochs")
+                  << "; recorded by evaluation: " << memory->at("tape_nodes_recorded_by_eval")
+                  << ".\n";
+    return 0;
+}

@@ -1,0 +1,71 @@
+// Many training steps: the tape is empty and the heap holds exactly the same number of bytes
+// after every step, so nothing grows per step.
+#include <boost/test/unit_test.hpp>
+
+#include <malloc.h>
+
+#include <algorithm>
+
+#include <xtgrad/autograd/tape.hpp>
+#include <xtgrad/nn/nn.hpp>
+#include <xtgrad/optim/sgd.hpp>
+
+#include "../support/random_arrays.hpp"
+
+using namespace xtgrad;
+
+namespace {
+
+std::size_t live_heap_bytes() {
+    const auto info = mallinfo2();
+    return info.uordblks + info.hblkhd;  // in use in the arenas, plus mmapped blocks
+}
+
+template <class T>
+void check_steady_state(bool fused) {
+    StdRandom rng(1);
+    auto model = nn::make_mlp<T>({{784, 128, 10}, nn::Activation::relu}, rng);
+    model->set_fused(fused);
+    nn::SoftmaxCrossEntropyLoss<T> criterion;
+    criterion.set_fused(fused);
+    optim::SGD<T> optimizer(model->parameters(),
+                            optim::SGDOptions(0.1).momentum(0.9).weight_decay(2e-4));
+    xtgrad::testing::TestRandom data(2);
+    const Array<T> x = data.uniform_array<T>({100, 784}, -0.5, 0.5);
+    std::vector<Label> labels(100);
+    for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<Label>(i % 10);
+
+    std::vector<std::size_t> heap;
+    heap.reserve(300);  // the record itself must not allocate during the loop
+    for (int step = 0; step < 300; ++step) {
+        {
+            optimizer.zero_grad();
+            const Tensor<T> loss = criterion((*model)(Tensor<T>(Array<T>(x))), labels);
+            loss.backward();
+            optimizer.step();
+        }
+        BOOST_TEST_REQUIRE(Tape<T>::current().live_nodes() == 0u,
+                           "step " << step << " left ops on the tape");
+        heap.push_back(live_heap_bytes());
+    }
+    // After warm-up steps (momentum buffers, gradient storage, scratch) the level is flat.
+    const auto [low, high] = std::minmax_element(heap.begin() + 10, heap.end());
+    BOOST_TEST(*low == *high, (fused ? "fused" : "composed")
+                                  << " path: live heap bytes vary between " << *low << " and "
+                                  << *high << " after warm-up");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(long_run)
+
+BOOST_AUTO_TEST_CASE(no_per_step_growth_float32) {
+    check_steady_state<float>(true);
+    check_steady_state<float>(false);
+}
+
+BOOST_AUTO_TEST_CASE(no_per_step_growth_float64) {
+    check_steady_state<double>(true);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
