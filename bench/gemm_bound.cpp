@@ -9,17 +9,16 @@
 // Prints one JSON line on stdout.
 #include <algorithm>
 #include <chrono>
-#include <climits>
 #include <cstdlib>
 #include <iostream>
 #include <random>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include <cblas.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 // OpenBLAS extensions; declared here too so that a netlib cblas.h alternative still compiles
 // (the library we link is OpenBLAS either way: FindBLAS is asked for it).
@@ -106,54 +105,6 @@ double time_product(const Product& p, int rounds, std::mt19937_64& rng) {
     return median(per_call) * 1e6;
 }
 
-/// The whole of `text` as an integer in [1, 2^31), or std::invalid_argument naming the option.
-int positive(const std::string& option, const std::string& text) {
-    std::size_t used = 0;
-    long long value = 0;
-    try {
-        value = std::stoll(text, &used);
-    } catch (const std::exception&) {
-    }
-    if (used == 0 || used != text.size() || value <= 0 || value > INT_MAX)
-        throw std::invalid_argument(option + " expects a positive integer, not '" + text + "'");
-    return static_cast<int>(value);
-}
-
-std::vector<int> parse_sizes(const std::string& text) {
-    std::vector<int> sizes;
-    std::istringstream in(text);
-    for (std::string item; std::getline(in, item, ',');)
-        sizes.push_back(positive("--hidden", item));
-    if (sizes.empty()) throw std::invalid_argument("--hidden expects sizes such as 256,128");
-    return sizes;
-}
-
-Options parse_options(int argc, char** argv) {
-    Options opt;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
-        const std::string value = argv[++i];
-        if (arg == "--hidden")
-            opt.hidden = parse_sizes(value);
-        else if (arg == "--batch-size")
-            opt.batch_size = positive(arg, value);
-        else if (arg == "--threads")
-            opt.threads = positive(arg, value);
-        else if (arg == "--dtype")
-            opt.dtype = value;
-        else if (arg == "--rounds")
-            opt.rounds = positive(arg, value);
-        else
-            throw std::invalid_argument("unknown option " + arg);
-    }
-    if (opt.dtype != "float32" && opt.dtype != "float64")
-        throw std::invalid_argument("--dtype must be float32 or float64");
-    if (opt.batch_size > kTrainSamples)
-        throw std::invalid_argument("--batch-size exceeds the 60000 training samples");
-    return opt;
-}
-
 template <class T>
 void run(const Options& opt) {
     std::mt19937_64 rng(1);
@@ -162,34 +113,45 @@ void run(const Options& opt) {
     for (auto& p : products) step_us += p.microseconds = time_product<T>(p, opt.rounds, rng);
     const int steps = kTrainSamples / opt.batch_size;  // full batches only, like the trainers
 
-    std::ostringstream json;
-    json << R"({"impl":"gemm-bound","hidden":[)";
-    for (std::size_t i = 0; i < opt.hidden.size(); ++i) json << (i ? "," : "") << opt.hidden[i];
-    json << R"(],"dtype":")" << opt.dtype << R"(","threads":)" << opt.threads
-         << R"(,"blas_threads":)" << openblas_get_num_threads() << R"(,"batch_size":)"
-         << opt.batch_size << R"(,"products":[)";
-    for (std::size_t i = 0; i < products.size(); ++i) {
-        const Product& p = products[i];
-        json << (i ? "," : "") << R"({"layer":)" << p.layer << R"(,"what":")" << p.what
-             << R"(","m":)" << p.m << R"(,"n":)" << p.n << R"(,"k":)" << p.k
-             << R"(,"microseconds":)" << p.microseconds << "}";
-    }
-    json << R"(],"steps_per_epoch":)" << steps << R"(,"step_microseconds":)" << step_us
-         << R"(,"epoch_seconds":)" << step_us * 1e-6 * steps << "}";
-    std::cout << json.str() << std::endl;
+    nlohmann::json out = {{"impl", "gemm-bound"},
+                          {"hidden", opt.hidden},
+                          {"dtype", opt.dtype},
+                          {"threads", opt.threads},
+                          {"blas_threads", openblas_get_num_threads()},
+                          {"batch_size", opt.batch_size},
+                          {"products", nlohmann::json::array()}};
+    for (const Product& p : products)
+        out["products"].push_back({{"layer", p.layer},
+                                   {"what", p.what},
+                                   {"m", p.m},
+                                   {"n", p.n},
+                                   {"k", p.k},
+                                   {"microseconds", p.microseconds}});
+    out["steps_per_epoch"] = steps;
+    out["step_microseconds"] = step_us;
+    out["epoch_seconds"] = step_us * 1e-6 * steps;
+    std::cout << out.dump() << std::endl;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     Options opt;
+    CLI::App app{"Time OpenBLAS alone at the products of one MLP training step.", "gemm-bound"};
+    app.add_option("--hidden", opt.hidden, "hidden layer sizes, e.g. 128 or 256,128")
+        ->delimiter(',')
+        ->check(CLI::PositiveNumber);
+    app.add_option("--batch-size", opt.batch_size, "rows of a batch")
+        ->check(CLI::Range(1, kTrainSamples));
+    app.add_option("--threads", opt.threads, "OpenBLAS threads")->check(CLI::PositiveNumber);
+    app.add_option("--dtype", opt.dtype, "float32 or float64")
+        ->check(CLI::IsMember({"float32", "float64"}));
+    app.add_option("--rounds", opt.rounds, "timing rounds (the median is kept)")
+        ->check(CLI::PositiveNumber);
     try {
-        opt = parse_options(argc, argv);
-    } catch (const std::exception& e) {
-        std::cerr << "gemm-bound: " << e.what() << "\n"
-                  << "usage: gemm-bound [--hidden 128|256,128] [--batch-size 100] [--threads 1]\n"
-                  << "                  [--dtype float32|float64] [--rounds 7]\n";
-        return 2;
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
     }
     openblas_set_num_threads(opt.threads);
     if (opt.dtype == "float32")

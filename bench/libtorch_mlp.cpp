@@ -16,6 +16,8 @@
 #include <vector>
 
 #include <torch/torch.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "mnist_idx.hpp"
 
@@ -149,88 +151,46 @@ void run(const Options& opt) {
                                       : epoch_seconds);
     const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
 
-    std::ostringstream json;
-    json << R"({"impl":"libtorch","hidden":[)";
-    for (std::size_t i = 0; i < opt.hidden.size(); ++i) json << (i ? "," : "") << opt.hidden[i];
-    json << R"(],"dtype":")" << opt.dtype << R"(","threads":)" << opt.threads
-         << R"(,"torch_threads":)" << torch::get_num_threads() << R"(,"blas_threads":)"
-         << openblas_get_num_threads() << R"(,"batch_size":)" << opt.batch_size << R"(,"data":")"
-         << (opt.synthetic ? "synthetic" : "mnist") << R"(","epoch_seconds":[)";
-    for (std::size_t i = 0; i < epoch_seconds.size(); ++i)
-        json << (i ? "," : "") << epoch_seconds[i];
-    json << R"(],"median_epoch_seconds_after_first":)" << typical << R"(,"samples_per_second":)"
-         << static_cast<double>(steps * opt.batch_size) / typical << R"(,"eval_seconds":)"
-         << eval_seconds << R"(,"final_test_accuracy":)" << accuracy << R"(,"omp_wait_policy":")"
-         << (wait_policy ? wait_policy : "unset") << R"("})";
-    std::cout << json.str() << std::endl;
-}
-
-/// The whole of `text` as an integer in [1, 2^31), or std::invalid_argument naming the option.
-int positive(const std::string& option, const std::string& text) {
-    std::size_t used = 0;
-    long long value = 0;
-    try {
-        value = std::stoll(text, &used);
-    } catch (const std::exception&) {
-    }
-    if (used == 0 || used != text.size() || value <= 0 || value > INT_MAX)
-        throw std::invalid_argument(option + " expects a positive integer, not '" + text + "'");
-    return static_cast<int>(value);
-}
-
-std::vector<std::int64_t> parse_sizes(const std::string& text) {
-    std::vector<std::int64_t> sizes;
-    std::istringstream in(text);
-    for (std::string item; std::getline(in, item, ',');)
-        sizes.push_back(positive("--hidden", item));
-    if (sizes.empty()) throw std::invalid_argument("--hidden expects sizes such as 256,128");
-    return sizes;
-}
-
-Options parse_options(int argc, char** argv) {
-    Options opt;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "--synthetic") {
-            opt.synthetic = true;
-            continue;
-        }
-        if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
-        const std::string value = argv[++i];
-        if (arg == "--hidden")
-            opt.hidden = parse_sizes(value);
-        else if (arg == "--epochs")
-            opt.epochs = positive(arg, value);
-        else if (arg == "--batch-size")
-            opt.batch_size = positive(arg, value);
-        else if (arg == "--threads")
-            opt.threads = positive(arg, value);
-        else if (arg == "--dtype")
-            opt.dtype = value;
-        else if (arg == "--data-dir")
-            opt.data_dir = value;
-        else if (arg == "--seed")
-            opt.seed = static_cast<std::uint64_t>(positive(arg, value));
-        else
-            throw std::invalid_argument("unknown option " + arg);
-    }
-    if (opt.dtype != "float32" && opt.dtype != "float64")
-        throw std::invalid_argument("--dtype must be float32 or float64");
-    return opt;
+    const nlohmann::json out = {
+        {"impl", "libtorch"},
+        {"hidden", opt.hidden},
+        {"dtype", opt.dtype},
+        {"threads", opt.threads},
+        {"torch_threads", torch::get_num_threads()},
+        {"blas_threads", openblas_get_num_threads()},
+        {"batch_size", opt.batch_size},
+        {"data", opt.synthetic ? "synthetic" : "mnist"},
+        {"epoch_seconds", epoch_seconds},
+        {"median_epoch_seconds_after_first", typical},
+        {"samples_per_second", static_cast<double>(steps * opt.batch_size) / typical},
+        {"eval_seconds", eval_seconds},
+        {"final_test_accuracy", accuracy},
+        {"omp_wait_policy", wait_policy ? wait_policy : "unset"}};
+    std::cout << out.dump() << std::endl;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     Options opt;
+    CLI::App app{"Train the MNIST MLP with libtorch and time it.", "libtorch-mlp"};
+    app.add_option("--hidden", opt.hidden, "hidden layer sizes, e.g. 128 or 256,128")
+        ->delimiter(',')
+        ->check(CLI::PositiveNumber);
+    app.add_option("--epochs", opt.epochs, "epochs (the first is left out of the median)")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--batch-size", opt.batch_size, "batch size")->check(CLI::PositiveNumber);
+    app.add_option("--threads", opt.threads, "torch and OpenBLAS threads")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--dtype", opt.dtype, "float32 or float64")
+        ->check(CLI::IsMember({"float32", "float64"}));
+    app.add_option("--data-dir", opt.data_dir, "MNIST folder (raw IDX files)");
+    app.add_flag("--synthetic", opt.synthetic, "random MNIST-shaped data instead of the files");
+    app.add_option("--seed", opt.seed, "seed of torch's generator");
     try {
-        opt = parse_options(argc, argv);
-    } catch (const std::exception& e) {
-        std::cerr << "libtorch-mlp: " << e.what() << "\n"
-                  << "usage: libtorch-mlp [--hidden 128|256,128] [--epochs 5] [--batch-size 100]\n"
-                  << "         [--threads 1] [--dtype float32|float64]\n"
-                  << "         [--data-dir data/mnist | --synthetic] [--seed 1]\n";
-        return 2;
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
     }
     torch::set_num_threads(opt.threads);  // ATen's OpenMP pool (element-wise ops, reductions)
     openblas_set_num_threads(opt.threads);
