@@ -38,18 +38,25 @@ Array<T> scalar_array(T value) {
     return out;
 }
 
-/// log sum_k exp(row_k), shifted by the row's maximum: finite for logits of any size.
+/// The maximum of a row and sum_k exp(row_k - max): the max-shifted softmax normaliser.
 template <class T>
-T log_sum_exp(const T* row, std::size_t cols) {
+std::pair<T, T> shifted_normaliser(const T* row, std::size_t cols) {
     T top = -std::numeric_limits<T>::infinity();
     for (std::size_t k = 0; k < cols; ++k) top = std::max(top, row[k]);
     T total = 0;
     for (std::size_t k = 0; k < cols; ++k) total += std::exp(row[k] - top);
+    return {top, total};
+}
+
+/// log sum_k exp(row_k), finite for logits of any size.
+template <class T>
+T log_sum_exp(const T* row, std::size_t cols) {
+    const auto [top, total] = shifted_normaliser(row, cols);
     return top + std::log(total);
 }
 
 /// Writes (or adds) scale * (softmax(x_n) * mass_n - t_n) for every row n, where t is given by
-/// target(n, k) and mass_n = sum_k t_nk.
+/// target(n, k) and mass_n = sum_k t_nk. softmax = exp(x - max) / total, as the forward had it.
 template <class T, class Target>
 void softmax_gradient(GradSlot<T> slot, const Array<T>& x, T scale, Target target) {
     const std::size_t rows = x.shape(0);
@@ -57,11 +64,11 @@ void softmax_gradient(GradSlot<T> slot, const Array<T>& x, T scale, Target targe
     T* d = slot.data();
     for (std::size_t n = 0; n < rows; ++n) {
         const T* row = x.data() + n * cols;
-        const T lse = log_sum_exp(row, cols);
+        const auto [top, total] = shifted_normaliser(row, cols);
         T mass = 0;
         for (std::size_t k = 0; k < cols; ++k) mass += target(n, k);
         for (std::size_t k = 0; k < cols; ++k) {
-            const T g = scale * (std::exp(row[k] - lse) * mass - target(n, k));
+            const T g = scale * (std::exp(row[k] - top) / total * mass - target(n, k));
             d[n * cols + k] = slot.accumulate ? d[n * cols + k] + g : g;
         }
     }
