@@ -225,9 +225,16 @@ class ReportWriter {
                     }
                     const bool inside = last.test_acc >= band[0].get<double>() &&
                                         last.test_acc <= band[1].get<double>();
+                    // The band is approximate, so say how far outside: in 10 000 test images.
+                    const double miss = std::max(band[0].get<double>() - last.test_acc,
+                                                 last.test_acc - band[1].get<double>());
                     result = std::string(inside ? "within" : "**outside**") + " the band " +
-                             fixed(band[0], 3) + "–" + fixed(band[1], 3) + " (last ten epochs " +
-                             fixed(low, 4) + "–" + fixed(high, 4) + ")";
+                             fixed(band[0], 3) + "–" + fixed(band[1], 3) +
+                             (inside ? ""
+                                     : " by " + fixed(miss, 5) + ", " +
+                                           std::to_string(std::lround(miss * 10000)) +
+                                           " of 10 000 test images") +
+                             " (last ten epochs " + fixed(low, 4) + "–" + fixed(high, 4) + ")";
                 } else {
                     const bool same_acc = fixed(last.test_acc, 5) == fixed(acc, 5);
                     const bool same_loss = fixed(last.test_loss, 5) == fixed(loss, 5);
