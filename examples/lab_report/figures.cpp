@@ -16,6 +16,11 @@ std::string quoted(const std::string& text) {
 }
 
 constexpr const char* kTerminal = "set terminal pngcairo size 760,260 font ',8' noenhanced\n";
+// Overlays hold up to nine curves and their key: wider, with distinct colours (Tableau 10).
+constexpr const char* kOverlayTerminal =
+    "set terminal pngcairo size 960,320 font ',8' noenhanced\n";
+constexpr const char* kOverlayColours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                           "#8c564b", "#e377c2", "#7f7f7f", "#17becf"};
 
 }  // namespace
 
@@ -59,18 +64,23 @@ std::filesystem::path FigureWriter::overlay_figure(const std::string& stem,
     const auto png = out_ / "figures" / (stem + ".png");
     std::string accuracy;
     std::string loss;
-    for (const auto& curve : curves) {
-        const std::string data = quoted(data_file(curve.stem, *curve.metrics).string());
-        accuracy +=
-            (accuracy.empty() ? "" : ", ") + data + " using 1:5 title " + quoted(curve.title);
-        loss += (loss.empty() ? "" : ", ") + data + " using 1:4 title " + quoted(curve.title);
+    for (std::size_t i = 0; i < curves.size(); ++i) {
+        const std::string data = quoted(data_file(curves[i].stem, *curves[i].metrics).string());
+        const std::string style =
+            " lw 1.2 lc rgb " + quoted(kOverlayColours[i % std::size(kOverlayColours)]);
+        accuracy += (i ? ", " : "") + data + " using 1:5 notitle" + style;
+        loss += (i ? ", " : "") + data + " using 1:4 title " + quoted(curves[i].title) + style;
     }
+    script_ += kOverlayTerminal;
     script_ += "set output " + quoted(std::filesystem::absolute(png).string()) + "\n";
-    script_ += "set multiplot layout 1,2 title " + quoted(title) + "\n";
-    // Nine curves: the key goes outside, and losses of different scales share a log axis.
-    script_ += "set key outside right top\nset ylabel 'test accuracy'\nplot " + accuracy + "\n";
+    script_ += "set multiplot title " + quoted(title) + "\n";
+    // One key, right of the loss plot; losses of different scales share a log axis.
+    script_ +=
+        "set origin 0,0\nset size 0.42,0.94\nset ylabel 'test accuracy'\nplot " + accuracy + "\n";
+    script_ += "set origin 0.42,0\nset size 0.58,0.94\nset key outside right top\n";
     script_ += "set ylabel 'test loss'\nset logscale y\nplot " + loss + "\n";
-    script_ += "unset logscale y\nunset multiplot\n";
+    script_ += "unset logscale y\nunset multiplot\nset origin 0,0\nset size 1,1\n";
+    script_ += kTerminal;
     return png;
 }
 
