@@ -150,9 +150,11 @@ class ReportWriter {
     /// Sum over the runs of their epochs' seconds.
     double training_seconds() const {
         double total = 0;
-        for (const auto& [name, m] : metrics_)
-            if (!grid_.find(name) || grid_.find(name)->same_as.empty())
-                for (const auto& e : m.epochs) total += e.seconds;
+        for (const auto& [name, m] : metrics_) {
+            const RunSpec* run = grid_.find(name);
+            if (run && !run->same_as.empty()) continue;  // a copy: trained once, counted once
+            for (const auto& e : m.epochs) total += e.seconds;
+        }
         return total;
     }
 
@@ -279,13 +281,18 @@ class ReportWriter {
         text_ << "\n";
     }
 
-    /// Rows: activations; columns: each loss in each mode.
-    void cell_table(const PartSpec& part, bool test) {
+    /// An empty corner, then one column per loss and mode.
+    std::vector<std::string> loss_mode_columns(const PartSpec& part) const {
         std::vector<std::string> columns = {""};
         for (const auto& loss : part.losses)
             for (const auto& mode : grid_.modes)
                 columns.push_back(display(loss) + " (" + mode + ")");
-        table_header(columns);
+        return columns;
+    }
+
+    /// Rows: activations; columns: each loss in each mode.
+    void cell_table(const PartSpec& part, bool test) {
+        table_header(loss_mode_columns(part));
         for (const auto& act : part.activations) {
             text_ << "| " << display(act) << " |";
             for (const auto& loss : part.losses)
@@ -322,11 +329,7 @@ class ReportWriter {
         const PartSpec& one = grid_.parts[0];
         const PartSpec& two = grid_.parts[1];
         text_ << "## " << two.title << " minus " << one.title << ": test accuracy\n\n";
-        std::vector<std::string> columns = {""};
-        for (const auto& loss : one.losses)
-            for (const auto& mode : grid_.modes)
-                columns.push_back(display(loss) + " (" + mode + ")");
-        table_header(columns);
+        table_header(loss_mode_columns(one));
         for (const auto& act : one.activations) {
             text_ << "| " << display(act) << " |";
             for (const auto& loss : one.losses)
