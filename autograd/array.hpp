@@ -20,6 +20,10 @@ using Array = xt::xarray<T, xt::layout_type::row_major>;
 
 using Shape = xt::xarray<double>::shape_type;
 
+/// The element types the library's templates are compiled for: X(float) X(double). Every
+/// explicit instantiation (and its extern declaration) goes through this one list.
+#define XTGRAD_FOR_EACH_ELEMENT_TYPE(X) X(float) X(double)
+
 /// "(100, 784)"; "()" for a scalar.
 std::string to_string(const Shape& shape);
 

@@ -1,7 +1,6 @@
 // Everything of the autograd core: tensors, ops, the tape, custom ops, gradient checks.
 #pragma once
 
-#include "xtgrad/autograd/archive.hpp"
 #include "xtgrad/autograd/array.hpp"
 #include "xtgrad/autograd/blas.hpp"
 #include "xtgrad/autograd/broadcast.hpp"

@@ -93,14 +93,12 @@ bool Tensor<T>::has_grad() const {
     return impl().grad_defined;
 }
 
-template <class T>
-const Array<T>& Tensor<T>::grad() const {
-    return const_cast<Tensor*>(this)->mutable_grad();
-}
+namespace {
 
+/// The gradient storage of a leaf that requires one (GraphError otherwise), allocated and
+/// zeroed if it holds no accumulated gradient. Does not mark the gradient defined.
 template <class T>
-Array<T>& Tensor<T>::mutable_grad() {
-    auto& state = impl();
+Array<T>& leaf_grad_storage(detail::TensorImpl<T>& state) {
     if (!state.requires_grad)
         throw GraphError("grad() of a tensor that does not require a gradient" +
                          (state.name.empty() ? std::string() : " ('" + state.name + "')"));
@@ -113,9 +111,25 @@ Array<T>& Tensor<T>::mutable_grad() {
         if (!state.grad || state.grad->shape() != state.value.shape())
             state.grad = empty_array<T>(state.value.shape());
         std::fill(state.grad->begin(), state.grad->end(), T(0));
-        state.grad_defined = true;
     }
     return *state.grad;
+}
+
+}  // namespace
+
+template <class T>
+const Array<T>& Tensor<T>::grad() const {
+    // Reading zeros changes nothing observable: has_grad() stays false, so an optimizer still
+    // skips a parameter that received no gradient.
+    return leaf_grad_storage(impl());
+}
+
+template <class T>
+Array<T>& Tensor<T>::mutable_grad() {
+    auto& state = impl();
+    Array<T>& grad = leaf_grad_storage(state);
+    state.grad_defined = true;
+    return grad;
 }
 
 template <class T>

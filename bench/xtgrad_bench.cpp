@@ -20,7 +20,8 @@
 #include <xtgrad/autograd/blas.hpp>
 #include <xtgrad/autograd/tape.hpp>
 
-#include "training/trainer.hpp"
+#include <xtgrad/nn/composed_guard.hpp>
+#include <xtgrad/train/mlp_run.hpp>
 
 // Counting allocator for this program: evaluation must allocate nothing per batch beyond the
 // arrays it returns. (GCC cannot see that these operators pair malloc with free.)
@@ -57,7 +58,7 @@ double peak_rss_mib() {
 }
 
 /// MNIST-shaped random data (fixed seed), for machines without the files.
-training::RawData synthetic_data() {
+train::RawData synthetic_data() {
     std::mt19937 engine(7);
     const auto make = [&](std::size_t count) {
         data::Dataset d{
@@ -76,10 +77,11 @@ double median(std::vector<double> v) {
 }
 
 template <class T>
-nlohmann::json run(const training::TrainConfig& config, const training::RawData& raw) {
-    const training::TrainingData<T> data = training::prepare_data<T>(raw, config);
-    const auto rng = make_random_engine(config.rng, config.seed);
-    training::Trainer<T> trainer(config, training::make_model<T>(config, *rng), data, *rng);
+nlohmann::json run(const train::TrainConfig& config, const train::RawData& raw) {
+    const train::TrainingData<T> data = train::prepare_data<T>(raw, config);
+    train::MlpRun<T> mlp(config, data);
+    train::Trainer<T>& trainer = mlp.trainer();
+    nn::ComposedGuard path(config.path == train::LayerPath::composed);
     std::vector<double> epoch_seconds;
     double rss_after_first = 0;
     std::size_t tape_after_epoch = 0;
@@ -104,9 +106,9 @@ nlohmann::json run(const training::TrainConfig& config, const training::RawData&
         epoch_seconds.begin() + (epoch_seconds.size() > 1 ? 1 : 0), epoch_seconds.end());
     const double typical = median(after_first);
     return {{"impl", "xtgrad"},
-            {"path", config.path},
+            {"path", train::choice_name(config.path)},
             {"hidden", config.hidden},
-            {"dtype", config.dtype},
+            {"dtype", train::choice_name(config.dtype)},
             {"threads", config.threads},
             {"blas_threads", blas::num_threads()},
             {"batch_size", config.batch_size},
@@ -129,18 +131,20 @@ nlohmann::json run(const training::TrainConfig& config, const training::RawData&
 }  // namespace
 
 int main(int argc, char** argv) {
-    training::TrainConfig config;
+    train::RunConfig config;
     config.epochs = 5;
     config.threads = 1;
-    config.normalize = "unit";  // as libtorch-mlp: (p - 128) / 255
+    config.normalize = train::Normalize::unit;  // p / 255, the default run's
+    std::string dtype = "float32";
+    std::string layer_path = "fused";
     bool synthetic = false;
     std::string role;
     CLI::App app{"Time xtgrad training the MNIST MLP.", "xtgrad-bench"};
     app.add_option("--hidden", config.hidden, "hidden sizes")->delimiter(',');
-    app.add_option("--dtype", config.dtype, "float32 or float64");
+    app.add_option("--dtype", dtype, "float32 or float64");
     app.add_option("--threads", config.threads, "BLAS threads");
     app.add_option("--epochs", config.epochs, "epochs (the first is left out of the median)");
-    app.add_option("--path", config.path, "fused or composed");
+    app.add_option("--path", layer_path, "fused or composed");
     app.add_option("--batch-size", config.batch_size, "batch size");
     app.add_option("--data-dir", config.data_dir, "MNIST folder");
     app.add_flag("--synthetic", synthetic, "random MNIST-shaped data instead of the files");
@@ -150,7 +154,14 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : 2;
     }
-    const auto errors = training::validate(config);
+    try {
+        config.dtype = train::parse_choice<train::Dtype>("dtype", dtype);
+        config.path = train::parse_choice<train::LayerPath>("path", layer_path);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "xtgrad-bench: " << e.what() << "\n";
+        return 2;
+    }
+    const auto errors = train::validate(config);
     if (!errors.empty() || config.threads < 1) {
         std::cerr << "xtgrad-bench: " << (errors.empty() ? "threads must be >= 1" : errors.front())
                   << "\n";
@@ -158,10 +169,9 @@ int main(int argc, char** argv) {
     }
     try {
         blas::set_num_threads(config.threads);
-        const training::RawData raw =
-            synthetic ? synthetic_data() : training::load_raw_data(config);
-        nlohmann::json result =
-            config.dtype == "float64" ? run<double>(config, raw) : run<float>(config, raw);
+        const train::RawData raw = synthetic ? synthetic_data() : train::load_raw_data(config);
+        nlohmann::json result = config.dtype == train::Dtype::float64 ? run<double>(config, raw)
+                                                                      : run<float>(config, raw);
         result["data"] = synthetic ? "synthetic" : "mnist";
         if (!role.empty()) result["role"] = role;
         std::cout << result.dump() << std::endl;

@@ -9,8 +9,9 @@ find_package(xtensor-blas 0.20 REQUIRED)
 # gzip-compressed IDX files (Fashion-MNIST ships as .gz).
 find_package(ZLIB REQUIRED)
 
-# The example programs and benchmarks: flags and JSON configs/metrics.
+# xtgrad::train: JSON configs, metrics and checkpoint histories.
+find_package(nlohmann_json 3.10 REQUIRED)
+# The applications' and benchmarks' command lines.
 if(XTGRAD_BUILD_EXAMPLES OR XTGRAD_BUILD_BENCH)
-    find_package(nlohmann_json 3.10 REQUIRED)
     find_package(CLI11 2.1 REQUIRED)
 endif()

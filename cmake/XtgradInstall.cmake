@@ -1,13 +1,14 @@
 # cmake --install puts headers, the library and a package config in place, so that another
-# project does find_package(xtgrad) and target_link_libraries(app xtgrad::xtgrad).
+# project does find_package(xtgrad) and target_link_libraries(app xtgrad::xtgrad) (or
+# xtgrad::train for the training loop).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS xtgrad
+install(TARGETS xtgrad xtgrad_train
     EXPORT xtgradTargets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
     RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-foreach(module IN LISTS XTGRAD_MODULES)
+foreach(module IN LISTS XTGRAD_MODULES ITEMS train)
     install(DIRECTORY ${module}/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad/${module}
         FILES_MATCHING PATTERN "*.hpp")

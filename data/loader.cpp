@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 
 namespace xtgrad::data {
 
@@ -36,9 +37,23 @@ void DataLoader<T>::start_epoch() {
 
 template <class T>
 void DataLoader<T>::restore(std::vector<std::size_t> order, std::size_t position) {
-    if (order.size() != samples() || position > batches_per_epoch())
+    const auto reject = [&](const std::string& why) {
         throw std::invalid_argument(
-            "DataLoader::restore: the saved order does not fit this dataset");
+            "DataLoader::restore: the saved order does not fit this "
+            "dataset of " +
+            std::to_string(samples()) + " samples: " + why);
+    };
+    if (order.size() != samples()) reject("it has " + std::to_string(order.size()) + " entries");
+    if (position > batches_per_epoch())
+        reject("position " + std::to_string(position) + " is past the epoch's " +
+               std::to_string(batches_per_epoch()) + " batches");
+    std::vector<bool> seen(order.size(), false);
+    for (const std::size_t index : order) {
+        if (index >= order.size())
+            reject("sample index " + std::to_string(index) + " is outside it");
+        if (seen[index]) reject("sample index " + std::to_string(index) + " appears twice");
+        seen[index] = true;
+    }
     order_ = std::move(order);
     position_ = position;
 }
@@ -63,7 +78,8 @@ bool DataLoader<T>::next(Batch<T>& batch) {
     return true;
 }
 
-template class DataLoader<float>;
-template class DataLoader<double>;
+#define XTGRAD_INSTANTIATE(T) template class DataLoader<T>;
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
+#undef XTGRAD_INSTANTIATE
 
 }  // namespace xtgrad::data

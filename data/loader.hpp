@@ -1,6 +1,7 @@
 // Mini-batches over an in-memory (count, features) input matrix and its labels.
 #pragma once
 
+#include <iterator>
 #include <span>
 #include <vector>
 
@@ -33,6 +34,13 @@ class DataLoader {
     /// std::invalid_argument for a zero batch size, mismatched counts, or shuffling without rng.
     DataLoader(const Array<T>& inputs, std::span<const Label> labels, LoaderOptions options,
                RandomEngine* rng = nullptr);
+    // A temporary would dangle: keep the data alive in a variable.
+    DataLoader(Array<T>&& inputs, std::span<const Label> labels, LoaderOptions options,
+               RandomEngine* rng = nullptr) = delete;
+    DataLoader(const Array<T>& inputs, std::vector<Label>&& labels, LoaderOptions options,
+               RandomEngine* rng = nullptr) = delete;
+    DataLoader(Array<T>&& inputs, std::vector<Label>&& labels, LoaderOptions options,
+               RandomEngine* rng = nullptr) = delete;
 
     std::size_t samples() const { return labels_.size(); }
     std::size_t batches_per_epoch() const;
@@ -49,7 +57,36 @@ class DataLoader {
     /// checkpoints); restore() puts both back.
     const std::vector<std::size_t>& order() const { return order_; }
     std::size_t position() const { return position_; }
+    /// Throws std::invalid_argument unless order is a permutation of 0..samples()-1 and
+    /// position at most batches_per_epoch().
     void restore(std::vector<std::size_t> order, std::size_t position);
+
+    /// One epoch as a range: `for (const auto& batch : loader)` starts an epoch (drawing its
+    /// shuffle) and visits its batches. The batch is reused from one iteration to the next.
+    class Iterator {
+      public:
+        using value_type = Batch<T>;
+        using difference_type = std::ptrdiff_t;
+        Iterator() = default;
+        explicit Iterator(DataLoader* loader) : loader_(loader) { ++*this; }
+        const Batch<T>& operator*() const { return batch_; }
+        const Batch<T>* operator->() const { return &batch_; }
+        Iterator& operator++() {
+            if (!loader_->next(batch_)) loader_ = nullptr;
+            return *this;
+        }
+        void operator++(int) { ++*this; }
+        bool operator==(std::default_sentinel_t) const { return loader_ == nullptr; }
+
+      private:
+        DataLoader* loader_ = nullptr;
+        Batch<T> batch_;
+    };
+    Iterator begin() {
+        start_epoch();
+        return Iterator(this);
+    }
+    std::default_sentinel_t end() const { return {}; }
 
   private:
     const Array<T>& inputs_;
@@ -60,7 +97,8 @@ class DataLoader {
     std::size_t position_ = 0;
 };
 
-extern template class DataLoader<float>;
-extern template class DataLoader<double>;
+#define XTGRAD_EXTERN(T) extern template class DataLoader<T>;
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
+#undef XTGRAD_EXTERN
 
 }  // namespace xtgrad::data

@@ -3,22 +3,23 @@
 #include <stdexcept>
 
 #include "xtgrad/nn/composed.hpp"
+#include "xtgrad/nn/composed_guard.hpp"
 
 namespace xtgrad::nn {
 
 template <class T>
 Tensor<T> Sigmoid<T>::forward(const Tensor<T>& x) {
-    return this->fused() ? fused::sigmoid(x) : composed::sigmoid(x);
+    return !composed_enabled() ? fused::sigmoid(x) : composed::sigmoid(x);
 }
 
 template <class T>
 Tensor<T> ReLU<T>::forward(const Tensor<T>& x) {
-    return this->fused() ? fused::relu(x) : composed::relu(x);
+    return !composed_enabled() ? fused::relu(x) : composed::relu(x);
 }
 
 template <class T>
 Tensor<T> GeLU<T>::forward(const Tensor<T>& x) {
-    return this->fused() ? fused::gelu(x, approximation_) : composed::gelu(x, approximation_);
+    return !composed_enabled() ? fused::gelu(x, approximation_) : composed::gelu(x, approximation_);
 }
 
 template <class T>

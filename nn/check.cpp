@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "xtgrad/nn/composed_guard.hpp"
+
 namespace xtgrad::nn {
 
 namespace {
@@ -44,16 +46,14 @@ CheckBackwardResult check_module(Module<T>& module, const Array<T>& input,
         names.push_back(name);
         inputs.push_back(tensor.value());
     }
-    const bool was_fused = module.fused();
-    const auto path = [&](bool fused) -> TensorFunction<T> {
-        return [&, fused](const std::vector<Tensor<T>>& leaves) {
+    const auto path = [&](bool composed) -> TensorFunction<T> {
+        return [&, composed](const std::vector<Tensor<T>>& leaves) {
             ParameterSwap<T> swap(module, names, std::span<const Tensor<T>>(leaves).subspan(1));
-            module.set_fused(fused);
+            ComposedGuard guard(composed);
             return module.forward(leaves[0]);
         };
     };
-    CheckBackwardResult result = check_backward(path(true), path(false), inputs, options);
-    module.set_fused(was_fused);
+    CheckBackwardResult result = check_backward(path(false), path(true), inputs, options);
     if (!result.ok) {
         std::string legend = " [input 0 = the module input";
         for (std::size_t i = 0; i < names.size(); ++i)
@@ -66,16 +66,13 @@ CheckBackwardResult check_module(Module<T>& module, const Array<T>& input,
 template <class T>
 CheckBackwardResult check_loss(Loss<T>& loss, const Array<T>& logits, std::span<const Label> labels,
                                const GradcheckOptions& options) {
-    const bool was_fused = loss.fused();
-    const auto path = [&](bool fused) -> TensorFunction<T> {
-        return [&, fused](const std::vector<Tensor<T>>& leaves) {
-            loss.set_fused(fused);
+    const auto path = [&](bool composed) -> TensorFunction<T> {
+        return [&, composed](const std::vector<Tensor<T>>& leaves) {
+            ComposedGuard guard(composed);
             return loss.forward(leaves[0], labels);
         };
     };
-    CheckBackwardResult result = check_backward(path(true), path(false), {logits}, options);
-    loss.set_fused(was_fused);
-    return result;
+    return check_backward(path(false), path(true), {logits}, options);
 }
 
 template CheckBackwardResult check_module(Module<float>&, const Array<float>&,

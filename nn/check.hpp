@@ -11,7 +11,7 @@
 namespace xtgrad::nn {
 
 /// Input 0 of the check is the module input, input k >= 1 the k-th of named_parameters()
-/// (the message names them). The module's parameters and fused flag are restored afterwards.
+/// (the message names them). The module's parameters are restored afterwards.
 template <class T>
 CheckBackwardResult check_module(Module<T>& module, const Array<T>& input,
                                  const GradcheckOptions& options = {});

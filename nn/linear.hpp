@@ -9,21 +9,12 @@
 
 namespace xtgrad::nn {
 
+/// nn::Linearf fc({.in_features = 784, .out_features = 128, .bias = false}, rng);
 struct LinearOptions {
-    LinearOptions(std::size_t in, std::size_t out) : in_features(in), out_features(out) {}
-    LinearOptions& bias(bool on) {
-        with_bias = on;
-        return *this;
-    }
-    LinearOptions& init(Init how) {
-        weight_init = how;
-        return *this;
-    }
-
-    std::size_t in_features;
-    std::size_t out_features;
-    bool with_bias = true;
-    Init weight_init = Init::normal(0.01);
+    std::size_t in_features = 0;
+    std::size_t out_features = 0;
+    bool bias = true;
+    Init init = Init::normal(0.01);
 };
 
 template <class T>
@@ -31,6 +22,8 @@ class Linear : public Module<T> {
   public:
     /// Draws the weight from rng (the bias starts at zero).
     Linear(const LinearOptions& options, RandomEngine& rng);
+    Linear(std::size_t in_features, std::size_t out_features, RandomEngine& rng)
+        : Linear(LinearOptions{.in_features = in_features, .out_features = out_features}, rng) {}
 
     Tensor<T> forward(const Tensor<T>& x) override;
     std::string describe() const override;
@@ -47,7 +40,11 @@ class Linear : public Module<T> {
     Tensor<T>* bias_ = &no_bias_;
 };
 
-extern template class Linear<float>;
-extern template class Linear<double>;
+#define XTGRAD_EXTERN(T) extern template class Linear<T>;
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
+#undef XTGRAD_EXTERN
+
+using Linearf = Linear<float>;
+using Lineard = Linear<double>;
 
 }  // namespace xtgrad::nn

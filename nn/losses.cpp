@@ -3,27 +3,28 @@
 #include <stdexcept>
 
 #include "xtgrad/nn/composed.hpp"
+#include "xtgrad/nn/composed_guard.hpp"
 #include "xtgrad/nn/fused_ops.hpp"
 
 namespace xtgrad::nn {
 
 template <class T>
 Tensor<T> EuclideanLoss<T>::forward(const Tensor<T>& logits, std::span<const Label> labels) {
-    return this->fused() ? fused::euclidean_loss(logits, labels)
-                         : composed::euclidean_loss(logits, labels);
+    return !composed_enabled() ? fused::euclidean_loss(logits, labels)
+                               : composed::euclidean_loss(logits, labels);
 }
 
 template <class T>
 Tensor<T> SoftmaxCrossEntropyLoss<T>::forward(const Tensor<T>& logits,
                                               std::span<const Label> labels) {
-    return this->fused() ? fused::softmax_cross_entropy(logits, labels)
-                         : composed::softmax_cross_entropy(logits, labels);
+    return !composed_enabled() ? fused::softmax_cross_entropy(logits, labels)
+                               : composed::softmax_cross_entropy(logits, labels);
 }
 
 template <class T>
 Tensor<T> HingeLoss<T>::forward(const Tensor<T>& logits, std::span<const Label> labels) {
-    return this->fused() ? fused::hinge_loss(logits, labels, margin_)
-                         : composed::hinge_loss(logits, labels, margin_);
+    return !composed_enabled() ? fused::hinge_loss(logits, labels, margin_)
+                               : composed::hinge_loss(logits, labels, margin_);
 }
 
 template <class T>

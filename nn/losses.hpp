@@ -18,13 +18,8 @@ class Loss {
     Tensor<T> operator()(const Tensor<T>& logits, std::span<const Label> labels) {
         return forward(logits, labels);
     }
+    /// "SoftmaxCrossEntropyLoss()". Runs its fused op unless a ComposedGuard is active.
     virtual std::string describe() const = 0;
-    /// Fused op (the default) or composition of tape primitives.
-    void set_fused(bool fused) { fused_ = fused; }
-    bool fused() const { return fused_; }
-
-  private:
-    bool fused_ = true;
 };
 
 /// 1/(2N) sum_n ||t_n - x_n||^2 with t_n the one-hot label.

@@ -1,5 +1,9 @@
 #include "xtgrad/nn/module.hpp"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
 #include <stdexcept>
 
 namespace xtgrad::nn {
@@ -31,7 +35,6 @@ void Module<T>::add_child(std::string name, Ptr module) {
     if (!module) throw std::invalid_argument("register_module('" + name + "'): null module");
     check_new_name(name);
     module->train(training_);
-    module->set_fused(fused_);
     children_.emplace_back(std::move(name), std::move(module));
 }
 
@@ -89,13 +92,37 @@ void Module<T>::train(bool training) {
     for (auto& [name, child] : children_) child->train(training);
 }
 
-template <class T>
-void Module<T>::set_fused(bool fused) {
-    fused_ = fused;
-    for (auto& [name, child] : children_) child->set_fused(fused);
+namespace {
+
+/// "SpiralNet" for typeid(SpiralNet).name(); the mangled name if demangling fails.
+std::string readable_type_name(const char* mangled) {
+    int status = 0;
+    const std::unique_ptr<char, decltype(&std::free)> name(
+        abi::__cxa_demangle(mangled, nullptr, nullptr, &status), &std::free);
+    std::string text = status == 0 && name ? name.get() : mangled;
+    if (const auto colon = text.rfind("::", text.find('<')); colon != std::string::npos)
+        text.erase(0, colon + 2);  // drop namespaces, keep template arguments
+    return text;
 }
 
-template class Module<float>;
-template class Module<double>;
+}  // namespace
+
+template <class T>
+std::string Module<T>::describe() const {
+    std::string text = readable_type_name(typeid(*this).name()) + "(";
+    for (std::size_t i = 0; i < children_.size(); ++i)
+        text += (i ? ", " : "") + children_[i].first + ": " + children_[i].second->describe();
+    return text + ")";
+}
+
+void throw_empty_holder(std::string_view type) {
+    throw std::logic_error("call through an empty ModuleHolder<" +
+                           readable_type_name(std::string(type).c_str()) +
+                           ">: assign it a registered module first");
+}
+
+#define XTGRAD_INSTANTIATE(T) template class Module<T>;
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
+#undef XTGRAD_INSTANTIATE
 
 }  // namespace xtgrad::nn

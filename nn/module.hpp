@@ -3,25 +3,67 @@
 //
 //     struct Net : nn::Module<float> {
 //         explicit Net(RandomEngine& rng)
-//             : fc1(register_module("fc1", std::make_shared<nn::Linear<float>>(nn::LinearOptions(2,
-//             64), rng))),
-//               fc2(register_module("fc2",
-//               std::make_shared<nn::Linear<float>>(nn::LinearOptions(64, 2), rng))) {}
-//         Tensorf forward(const Tensorf& x) override { return (*fc2)(relu((*fc1)(x))); }
-//         std::shared_ptr<nn::Linear<float>> fc1, fc2;
+//             : fc1(register_module<nn::Linearf>("fc1", 2, 64, rng)),
+//               fc2(register_module<nn::Linearf>("fc2", 64, 2, rng)) {}
+//         Tensorf forward(const Tensorf& x) override { return fc2(relu(fc1(x))); }
+//         nn::ModuleHolder<nn::Linearf> fc1, fc2;
 //     };
+//
+// Layers and losses run their fused ops unless an nn::ComposedGuard is active.
 #pragma once
 
+#include <concepts>
 #include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
 #include "xtgrad/autograd/tensor.hpp"
 
 namespace xtgrad::nn {
+
+template <class T>
+class Module;
+
+/// A shared handle to a module that calls like the module: fc1(x) runs fc1's forward, and
+/// fc1->weight() reaches its members (libtorch's ModuleHolder). Copies share the module.
+template <class M>
+class ModuleHolder {
+  public:
+    using element_type = M;
+
+    /// An empty holder (calling it throws); assign a registered module to it later.
+    ModuleHolder() = default;
+    ModuleHolder(std::shared_ptr<M> module) : module_(std::move(module)) {}  // NOLINT: implicit
+    /// Constructs the module in place: ModuleHolder<Linearf>(784, 128, rng).
+    template <class... Args>
+    requires(sizeof...(Args) > 0 && std::constructible_from<M, Args...> &&
+             !(sizeof...(Args) == 1 && (std::same_as<std::remove_cvref_t<Args>, ModuleHolder> ||
+                                        ...))) explicit ModuleHolder(Args&&... args)
+        : module_(std::make_shared<M>(std::forward<Args>(args)...)) {}
+
+    template <class... Args>
+    auto operator()(Args&&... args) const {
+        return get().forward(std::forward<Args>(args)...);
+    }
+    M* operator->() const { return &get(); }
+    M& operator*() const { return get(); }
+    M& get() const;
+    const std::shared_ptr<M>& ptr() const { return module_; }
+    explicit operator bool() const { return module_ != nullptr; }
+    /// Into a base-module pointer (Sequential::add, containers).
+    template <class Base>
+    requires std::convertible_to<M*, Base*>
+    operator std::shared_ptr<Base>() const {  // NOLINT: implicit
+        return module_;
+    }
+
+  private:
+    std::shared_ptr<M> module_;
+};
 
 template <class T>
 class Module {
@@ -35,8 +77,9 @@ class Module {
 
     virtual Tensor<T> forward(const Tensor<T>& input) = 0;
     Tensor<T> operator()(const Tensor<T>& input) { return forward(input); }
-    /// "Linear(784, 128)"; containers list their children.
-    virtual std::string describe() const = 0;
+    /// "Linear(784, 128)". By default the class name and its submodules:
+    /// "SpiralNet(fc1: Linear(2, 64), fc2: ...)".
+    virtual std::string describe() const;
 
     /// Parameters of this module and its submodules, depth first in registration order, named
     /// by their path ("fc1.weight"). The same order on every call.
@@ -53,9 +96,6 @@ class Module {
     void train(bool training = true);
     void eval() { train(false); }
     bool is_training() const { return training_; }
-    /// Whether layers use their fused ops (the default) or compose tape primitives; recursive.
-    void set_fused(bool fused);
-    bool fused() const { return fused_; }
 
     const std::vector<std::pair<std::string, Ptr>>& children() const { return children_; }
 
@@ -63,10 +103,21 @@ class Module {
     /// Registers a parameter under name (no dots, unique in this module) and returns its slot,
     /// which stays valid for the module's lifetime.
     Tensor<T>& register_parameter(std::string name, Tensor<T> value);
+    /// Registers a submodule under name and returns it as a holder.
     template <class M>
-    std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module) {
-        add_child(std::move(name), module);
+    ModuleHolder<M> register_module(std::string name, ModuleHolder<M> module) {
+        add_child(std::move(name), module.ptr());
         return module;
+    }
+    template <class M>
+    ModuleHolder<M> register_module(std::string name, std::shared_ptr<M> module) {
+        return register_module(std::move(name), ModuleHolder<M>(std::move(module)));
+    }
+    /// Constructs a submodule of type M from args and registers it.
+    template <class M, class... Args>
+    requires std::constructible_from<M, Args...> ModuleHolder<M> register_module(std::string name,
+                                                                                 Args&&... args) {
+        return register_module(std::move(name), std::make_shared<M>(std::forward<Args>(args)...));
     }
 
   private:
@@ -78,10 +129,19 @@ class Module {
     std::deque<std::pair<std::string, Tensor<T>>> parameters_;  // slots never move
     std::vector<std::pair<std::string, Ptr>> children_;
     bool training_ = true;
-    bool fused_ = true;
 };
 
-extern template class Module<float>;
-extern template class Module<double>;
+/// Throws std::logic_error for an empty holder (a member never assigned a module).
+[[noreturn]] void throw_empty_holder(std::string_view type);
+
+template <class M>
+M& ModuleHolder<M>::get() const {
+    if (!module_) throw_empty_holder(typeid(M).name());
+    return *module_;
+}
+
+#define XTGRAD_EXTERN(T) extern template class Module<T>;
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
+#undef XTGRAD_EXTERN
 
 }  // namespace xtgrad::nn

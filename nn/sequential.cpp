@@ -30,7 +30,7 @@ std::string Sequential<T>::describe() const {
 }
 
 template <class T>
-std::shared_ptr<Sequential<T>> make_mlp(const MlpOptions& options, RandomEngine& rng) {
+ModuleHolder<Sequential<T>> make_mlp(const MlpOptions& options, RandomEngine& rng) {
     if (options.sizes.size() < 2)
         throw std::invalid_argument("make_mlp: needs at least an input and an output size");
     for (std::size_t size : options.sizes)
@@ -38,8 +38,9 @@ std::shared_ptr<Sequential<T>> make_mlp(const MlpOptions& options, RandomEngine&
     auto mlp = std::make_shared<Sequential<T>>();
     const std::size_t layers = options.sizes.size() - 1;
     for (std::size_t i = 0; i < layers; ++i) {
-        const LinearOptions linear =
-            LinearOptions(options.sizes[i], options.sizes[i + 1]).init(options.init);
+        const LinearOptions linear{.in_features = options.sizes[i],
+                                   .out_features = options.sizes[i + 1],
+                                   .init = options.init};
         mlp->add("fc" + std::to_string(i + 1), std::make_shared<Linear<T>>(linear, rng));
         if (i + 1 < layers)
             mlp->add("act" + std::to_string(i + 1), make_activation<T>(options.activation));
@@ -47,9 +48,10 @@ std::shared_ptr<Sequential<T>> make_mlp(const MlpOptions& options, RandomEngine&
     return mlp;
 }
 
-template class Sequential<float>;
-template class Sequential<double>;
-template std::shared_ptr<Sequential<float>> make_mlp(const MlpOptions&, RandomEngine&);
-template std::shared_ptr<Sequential<double>> make_mlp(const MlpOptions&, RandomEngine&);
+#define XTGRAD_INSTANTIATE(T)     \
+    template class Sequential<T>; \
+    template ModuleHolder<Sequential<T>> make_mlp(const MlpOptions&, RandomEngine&);
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
+#undef XTGRAD_INSTANTIATE
 
 }  // namespace xtgrad::nn

@@ -31,11 +31,12 @@ struct MlpOptions {
 /// fc1, act1, fc2, act2, ..., fcL: a Linear per consecutive pair of sizes, the activation
 /// between them (none after the last). Weights are drawn from rng layer by layer.
 template <class T>
-std::shared_ptr<Sequential<T>> make_mlp(const MlpOptions& options, RandomEngine& rng);
+ModuleHolder<Sequential<T>> make_mlp(const MlpOptions& options, RandomEngine& rng);
 
-extern template class Sequential<float>;
-extern template class Sequential<double>;
-extern template std::shared_ptr<Sequential<float>> make_mlp(const MlpOptions&, RandomEngine&);
-extern template std::shared_ptr<Sequential<double>> make_mlp(const MlpOptions&, RandomEngine&);
+#define XTGRAD_EXTERN(T)                 \
+    extern template class Sequential<T>; \
+    extern template ModuleHolder<Sequential<T>> make_mlp(const MlpOptions&, RandomEngine&);
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
+#undef XTGRAD_EXTERN
 
 }  // namespace xtgrad::nn

@@ -2,5 +2,4 @@
 #pragma once
 
 #include "xtgrad/optim/optimizer.hpp"
-#include "xtgrad/optim/serialize.hpp"
 #include "xtgrad/optim/sgd.hpp"

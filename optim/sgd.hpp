@@ -8,39 +8,24 @@
 // (biases included). One fused pass per parameter.
 #pragma once
 
+#include <limits>
 #include <optional>
-#include <stdexcept>
 
 #include "xtgrad/optim/optimizer.hpp"
 
 namespace xtgrad::optim {
 
+/// optim::SGD<float> sgd(model->parameters(), {.lr = 0.1, .momentum = 0.9});
 struct SGDOptions {
-    explicit SGDOptions(double learning_rate) : lr(learning_rate) {}
-    SGDOptions& momentum(double value) {
-        momentum_ = value;
-        return *this;
-    }
-    SGDOptions& dampening(double value) {
-        dampening_ = value;
-        return *this;
-    }
-    SGDOptions& weight_decay(double value) {
-        weight_decay_ = value;
-        return *this;
-    }
-    SGDOptions& nesterov(bool value) {
-        nesterov_ = value;
-        return *this;
-    }
+    double lr = std::numeric_limits<double>::quiet_NaN();  // required, as in PyTorch
+    double momentum = 0;
+    double dampening = 0;
+    double weight_decay = 0;
+    bool nesterov = false;
+
     /// Throws std::invalid_argument naming the first bad setting.
     void validate() const;
-
-    double lr;
-    double momentum_ = 0;
-    double dampening_ = 0;
-    double weight_decay_ = 0;
-    bool nesterov_ = false;
+    bool operator==(const SGDOptions&) const = default;
 };
 
 template <class T>
@@ -49,11 +34,12 @@ class SGD : public Optimizer<T> {
     SGD(std::vector<Tensor<T>> parameters, const SGDOptions& options);
 
     void step() override;
+    double lr() const override { return options_.lr; }
+    void set_lr(double lr) override;
+    void store_state(io::Archive& archive, std::span<const std::string> names) const override;
+    void restore_state(const io::Archive& archive, std::span<const std::string> names) override;
 
     const SGDOptions& options() const { return options_; }
-    /// The learning rate may change between steps (schedules).
-    void set_lr(double lr);
-
     /// Momentum buffer of parameter i; empty before its first step (checkpoints save it).
     const std::optional<Array<T>>& velocity(std::size_t i) const { return velocities_.at(i); }
     /// Restores a momentum buffer; throws ShapeError unless it has the parameter's shape.
@@ -64,7 +50,8 @@ class SGD : public Optimizer<T> {
     std::vector<std::optional<Array<T>>> velocities_;
 };
 
-extern template class SGD<float>;
-extern template class SGD<double>;
+#define XTGRAD_EXTERN(T) extern template class SGD<T>;
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
+#undef XTGRAD_EXTERN
 
 }  // namespace xtgrad::optim

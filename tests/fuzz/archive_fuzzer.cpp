@@ -8,7 +8,7 @@
 
 #include <zlib.h>
 
-#include <xtgrad/autograd/archive.hpp>
+#include <xtgrad/io/archive.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::vector<std::uint8_t> bytes(data, data + size);
@@ -18,9 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::memcpy(bytes.data() + bytes.size() - 4, &crc, 4);
     }
     try {
-        const xtgrad::Archive archive = xtgrad::parse_archive(bytes, "fuzz");
+        const xtgrad::io::Archive archive = xtgrad::io::parse_archive(bytes, "fuzz");
         (void)archive;
-    } catch (const xtgrad::ArchiveError&) {
+    } catch (const xtgrad::io::ArchiveError&) {
     }
     return 0;
 }

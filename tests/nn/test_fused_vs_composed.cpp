@@ -192,7 +192,7 @@ void check_layers() {
     NumpyRandom rng(3);
     TestRandom data(11);
     const auto options = tolerances<T>();
-    nn::Linear<T> linear(nn::LinearOptions(5, 3).init(nn::Init::normal(0.5)), rng);
+    nn::Linear<T> linear({.in_features = 5, .out_features = 3, .init = nn::Init::normal(0.5)}, rng);
     for (const std::size_t batch : {std::size_t{4}, std::size_t{1}}) {
         const auto r = check_module<T>(linear, data.uniform_array<T>({batch, 5}, -1, 1), options);
         BOOST_TEST(r.ok, "Linear, batch " << batch << ": " << r.message);

@@ -24,12 +24,11 @@ std::size_t live_heap_bytes() {
 template <class T>
 void check_steady_state(bool fused) {
     StdRandom rng(1);
+    nn::ComposedGuard path(!fused);
     auto model = nn::make_mlp<T>({{784, 128, 10}, nn::Activation::relu}, rng);
-    model->set_fused(fused);
     nn::SoftmaxCrossEntropyLoss<T> criterion;
-    criterion.set_fused(fused);
     optim::SGD<T> optimizer(model->parameters(),
-                            optim::SGDOptions(0.1).momentum(0.9).weight_decay(2e-4));
+                            {.lr = 0.1, .momentum = 0.9, .weight_decay = 2e-4});
     xtgrad::testing::TestRandom data(2);
     const Array<T> x = data.uniform_array<T>({100, 784}, -0.5, 0.5);
     std::vector<Label> labels(100);
@@ -40,7 +39,7 @@ void check_steady_state(bool fused) {
     for (int step = 0; step < 300; ++step) {
         {
             optimizer.zero_grad();
-            const Tensor<T> loss = criterion((*model)(Tensor<T>(Array<T>(x))), labels);
+            const Tensor<T> loss = criterion(model(Tensor<T>(Array<T>(x))), labels);
             loss.backward();
             optimizer.step();
         }

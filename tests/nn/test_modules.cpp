@@ -55,17 +55,15 @@ BOOST_AUTO_TEST_CASE(initialisers_respect_their_ranges) {
 
 struct TwoLayer : nn::Module<double> {
     explicit TwoLayer(RandomEngine& rng)
-        : fc1(register_module("fc1",
-                              std::make_shared<nn::Linear<double>>(nn::LinearOptions(3, 4), rng))),
-          fc2(register_module("fc2", std::make_shared<nn::Linear<double>>(
-                                         nn::LinearOptions(4, 2).bias(false), rng))) {
+        : fc1(register_module<nn::Lineard>("fc1", 3, 4, rng)),
+          fc2(register_module<nn::Lineard>(
+              "fc2", nn::LinearOptions{.in_features = 4, .out_features = 2, .bias = false}, rng)) {
         register_parameter("scale", Tensor<double>(Array<double>{1.5}));
     }
     Tensor<double> forward(const Tensor<double>& x) override {
-        return (*fc2)(relu((*fc1)(x))) * parameter("scale");
+        return fc2(relu(fc1(x))) * parameter("scale");
     }
-    std::string describe() const override { return "TwoLayer"; }
-    std::shared_ptr<nn::Linear<double>> fc1, fc2;
+    nn::ModuleHolder<nn::Lineard> fc1, fc2;
 };
 
 BOOST_AUTO_TEST_CASE(a_model_defined_in_code_registers_its_parts) {
@@ -81,8 +79,7 @@ BOOST_AUTO_TEST_CASE(a_model_defined_in_code_registers_its_parts) {
     BOOST_TEST(!net.fc1->is_training());
     net.train();
     BOOST_TEST(net.fc2->is_training());
-    net.set_fused(false);
-    BOOST_TEST(!net.fc1->fused());
+    BOOST_TEST(net.describe() == "TwoLayer(fc1: Linear(3, 4), fc2: Linear(4, 2, bias=false))");
 
     Tensor<double> x(Array<double>{{1.0, 2.0, 3.0}});
     sum(net(x)).backward();
@@ -98,14 +95,14 @@ BOOST_AUTO_TEST_CASE(bad_names_and_sizes_are_rejected) {
     BOOST_CHECK_THROW(seq.add("a", std::make_shared<nn::ReLU<float>>()), std::invalid_argument);
     BOOST_CHECK_THROW(seq.add("x.y", std::make_shared<nn::ReLU<float>>()), std::invalid_argument);
     BOOST_CHECK_THROW(seq.add("", std::make_shared<nn::ReLU<float>>()), std::invalid_argument);
-    BOOST_CHECK_THROW(nn::Linear<float>(nn::LinearOptions(0, 3), rng), std::invalid_argument);
+    BOOST_CHECK_THROW(nn::Linear<float>(0, 3, rng), std::invalid_argument);
     BOOST_CHECK_THROW(nn::make_mlp<float>({{784}, nn::Activation::relu}, rng),
                       std::invalid_argument);
     BOOST_CHECK_THROW(nn::make_mlp<float>({{784, 0, 10}, nn::Activation::relu}, rng),
                       std::invalid_argument);
     BOOST_CHECK_THROW(nn::parse_activation("tanh"), std::invalid_argument);
     BOOST_CHECK_THROW(nn::make_loss<float>("mse"), std::invalid_argument);
-    nn::Linear<float> fc(nn::LinearOptions(3, 2), rng);
+    nn::Linear<float> fc(3, 2, rng);
     try {
         fc(Tensor<float>(xt::zeros<float>({4, 5})));
         BOOST_FAIL("expected a ShapeError");
@@ -143,7 +140,7 @@ BOOST_AUTO_TEST_CASE(large_logits_stay_finite) {
             Array<float>{{0.f, static_cast<float>(scale)}, {static_cast<float>(scale), 1.f}});
         for (const bool fused : {true, false}) {
             nn::SoftmaxCrossEntropyLoss<float> loss;
-            loss.set_fused(fused);
+            nn::ComposedGuard path(!fused);
             logits.zero_grad();
             auto value = loss(logits, labels);
             value.backward();

@@ -36,12 +36,15 @@ const std::vector<TorchCase> kTorchReference = {
 // clang-format on
 
 SGDOptions options_for(const std::string& name) {
-    if (name == "plain") return SGDOptions(0.1);
-    if (name == "momentum") return SGDOptions(0.1).momentum(0.9);
-    if (name == "momentum_weight_decay") return SGDOptions(0.1).momentum(0.9).weight_decay(0.01);
-    if (name == "dampening") return SGDOptions(0.1).momentum(0.9).dampening(0.3).weight_decay(0.01);
-    if (name == "nesterov") return SGDOptions(0.1).momentum(0.9).weight_decay(0.01).nesterov(true);
-    return SGDOptions(0.1).momentum(0.5).weight_decay(0.001);  // lr_schedule
+    if (name == "plain") return SGDOptions{.lr = 0.1};
+    if (name == "momentum") return SGDOptions{.lr = 0.1, .momentum = 0.9};
+    if (name == "momentum_weight_decay")
+        return SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01};
+    if (name == "dampening")
+        return SGDOptions{.lr = 0.1, .momentum = 0.9, .dampening = 0.3, .weight_decay = 0.01};
+    if (name == "nesterov")
+        return SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01, .nesterov = true};
+    return SGDOptions{.lr = 0.1, .momentum = 0.5, .weight_decay = 0.001};  // lr_schedule
 }
 
 /// The gradient the reference script sets at step k: 0.5 p^2 - 0.3 p + 0.1 (k + 1).
@@ -96,7 +99,7 @@ BOOST_AUTO_TEST_CASE(matches_pytorch_1_13) {
 BOOST_AUTO_TEST_CASE(closed_form_momentum_and_weight_decay_is_the_lab_update) {
     // v1 = g + wd p0; p1 = p0 - lr v1; v2 = m v1 + (g + wd p1); p2 = p1 - lr v2.
     auto p = Tensor<double>::parameter(Array<double>{1.0});
-    SGD<double> opt({p}, SGDOptions(0.5).momentum(0.9).weight_decay(0.1));
+    SGD<double> opt({p}, SGDOptions{.lr = 0.5, .momentum = 0.9, .weight_decay = 0.1});
     const double g = 2.0;
     p.mutable_grad()(0) = g;
     opt.step();
@@ -114,8 +117,8 @@ BOOST_AUTO_TEST_CASE(closed_form_momentum_and_weight_decay_is_the_lab_update) {
 BOOST_AUTO_TEST_CASE(float32_step_follows_float64_closely) {
     auto p32 = Tensor<float>::parameter(Array<float>{0.3f, -0.7f});
     auto p64 = Tensor<double>::parameter(Array<double>{0.3f, -0.7f});
-    SGD<float> o32({p32}, SGDOptions(0.1).momentum(0.9).weight_decay(2e-4));
-    SGD<double> o64({p64}, SGDOptions(0.1).momentum(0.9).weight_decay(2e-4));
+    SGD<float> o32({p32}, SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 2e-4});
+    SGD<double> o64({p64}, SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 2e-4});
     for (int k = 0; k < 5; ++k) {
         o32.zero_grad();
         o64.zero_grad();
@@ -131,7 +134,7 @@ BOOST_AUTO_TEST_CASE(float32_step_follows_float64_closely) {
 BOOST_AUTO_TEST_CASE(parameters_without_gradients_are_left_alone) {
     auto used = Tensor<double>::parameter(Array<double>{1.0});
     auto unused = Tensor<double>::parameter(Array<double>{5.0});
-    SGD<double> opt({used, unused}, SGDOptions(0.1).momentum(0.9).weight_decay(0.5));
+    SGD<double> opt({used, unused}, SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 0.5});
     sum(used * 3.0).backward();
     opt.step();
     BOOST_TEST(unused.value()(0) == 5.0);
@@ -141,7 +144,7 @@ BOOST_AUTO_TEST_CASE(parameters_without_gradients_are_left_alone) {
 
 BOOST_AUTO_TEST_CASE(velocity_is_readable_and_writable) {
     auto p = Tensor<double>::parameter(Array<double>{1.0, 2.0});
-    SGD<double> opt({p}, SGDOptions(1.0).momentum(0.5));
+    SGD<double> opt({p}, SGDOptions{.lr = 1.0, .momentum = 0.5});
     opt.set_velocity(0, Array<double>{10.0, 20.0});
     p.mutable_grad() = Array<double>{1.0, 1.0};
     opt.step();  // v = 0.5 * v + g
@@ -152,15 +155,18 @@ BOOST_AUTO_TEST_CASE(velocity_is_readable_and_writable) {
 
 BOOST_AUTO_TEST_CASE(bad_options_and_parameter_lists_are_rejected) {
     auto p = Tensor<double>::parameter(Array<double>{1.0});
-    BOOST_CHECK_THROW(SGD<double>({}, SGDOptions(0.1)), std::invalid_argument);
-    BOOST_CHECK_THROW(SGD<double>({Tensor<double>(Array<double>{1.0})}, SGDOptions(0.1)),
+    BOOST_CHECK_THROW(SGD<double>({}, SGDOptions{.lr = 0.1}), std::invalid_argument);
+    BOOST_CHECK_THROW(SGD<double>({Tensor<double>(Array<double>{1.0})}, SGDOptions{.lr = 0.1}),
                       std::invalid_argument);
-    BOOST_CHECK_THROW(SGD<double>({p}, SGDOptions(-0.1)), std::invalid_argument);
-    BOOST_CHECK_THROW(SGD<double>({p}, SGDOptions(0.1).momentum(-1)), std::invalid_argument);
-    BOOST_CHECK_THROW(SGD<double>({p}, SGDOptions(0.1).dampening(2)), std::invalid_argument);
-    BOOST_CHECK_THROW(SGD<double>({p}, SGDOptions(0.1).nesterov(true)), std::invalid_argument);
-    BOOST_CHECK_THROW(SGD<double>({p}, SGDOptions(std::nan(""))), std::invalid_argument);
-    SGD<double> opt({p}, SGDOptions(0.1));
+    BOOST_CHECK_THROW(SGD<double>({p}, SGDOptions{.lr = -0.1}), std::invalid_argument);
+    BOOST_CHECK_THROW(SGD<double>({p}, SGDOptions{.lr = 0.1, .momentum = -1}),
+                      std::invalid_argument);
+    BOOST_CHECK_THROW(SGD<double>({p}, SGDOptions{.lr = 0.1, .dampening = 2}),
+                      std::invalid_argument);
+    BOOST_CHECK_THROW(SGD<double>({p}, SGDOptions{.lr = 0.1, .nesterov = true}),
+                      std::invalid_argument);
+    BOOST_CHECK_THROW(SGD<double>({p}, SGDOptions{.lr = std::nan("")}), std::invalid_argument);
+    SGD<double> opt({p}, SGDOptions{.lr = 0.1});
     BOOST_CHECK_THROW(opt.set_lr(-1), std::invalid_argument);
     BOOST_TEST(opt.options().lr == 0.1);
 }

@@ -1,0 +1,114 @@
+// mnist-train: trains an MLP on MNIST (or Fashion-MNIST) and reports what it does.
+//
+//     mnist-train [--config FILE] [--hidden 128 | --hidden 256,128] [--act relu]
+//                 [--loss softmax-ce] [--lr 0.1] [--epochs 5] ... [--metrics-out FILE]
+//
+// (--help lists everything; the flags are the fields of xtgrad/train/run_config.hpp.)
+//
+// A JSON config file gives the starting values; flags override it. Bad values stop the program
+// with a message and exit code 2 before anything is loaded or trained.
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include <xtgrad/autograd/tape.hpp>
+#include <xtgrad/train/mlp_run.hpp>
+#include <xtgrad/train/progress.hpp>
+
+#include "options.hpp"
+
+namespace {
+
+using xtgrad::train::RunConfig;
+
+// Set by SIGINT/SIGTERM: training finishes its current step, saves a checkpoint and stops.
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+
+extern "C" void request_stop(int signal) {
+    g_signal = signal;
+    g_stop = true;
+}
+
+/// The value of --config FILE or --config=FILE, read before the other flags so that they can
+/// override it.
+std::string config_file_argument(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--config" && i + 1 < argc) return argv[i + 1];
+        if (arg.rfind("--config=", 0) == 0) return arg.substr(9);
+    }
+    return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    RunConfig config;
+    std::string config_file = config_file_argument(argc, argv);
+    CLI::App app{"Train an MLP on MNIST with xtgrad.", "mnist-train"};
+    try {
+        if (!config_file.empty()) xtgrad::train::apply_json_file(config, config_file);
+    } catch (const std::exception& e) {
+        std::cerr << "mnist-train: " << e.what() << "\n";
+        return 2;
+    }
+    mnist_train::add_options(app, config, config_file);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;  // --help exits 0; any parse error 2, as for bad values
+    }
+
+    const auto errors = xtgrad::train::validate(config);
+    if (!errors.empty()) {
+        for (const auto& error : errors) std::cerr << "mnist-train: " << error << "\n";
+        std::cerr << "Run with --help for the options.\n";
+        return 2;
+    }
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+    try {
+        xtgrad::train::Progress progress(std::cout, xtgrad::train::Progress::stdout_is_terminal(),
+                                         config.disp_freq);
+        const auto result =
+            xtgrad::train::run_training(config, &progress, [] { return g_stop.load(); });
+        if (result.outcome == xtgrad::train::RunOutcome::interrupted) {
+            std::cout << "\nmnist-train: stopped by signal " << g_signal << " in epoch "
+                      << result.stopped_at.epoch << " after " << result.stopped_at.batches
+                      << " batches; "
+                      << (config.checkpoint.empty() ? "no --checkpoint given, nothing saved"
+                                                    : "checkpoint saved to " + config.checkpoint +
+                                                          " (continue with --resume)")
+                      << std::endl;
+            return 128 + g_signal;
+        }
+        if (!result.metrics.epochs.empty()) {
+            const auto& last = result.metrics.epochs.back();
+            std::cout << std::fixed << std::setprecision(4) << "final test accuracy "
+                      << last.test_acc << " (loss " << last.test_loss << ")\n";
+        }
+        if (!config.metrics_out.empty())
+            std::cout << "metrics written to " << config.metrics_out << "\n";
+    } catch (const xtgrad::train::TrainingDiverged& e) {
+        std::cerr
+            << "mnist-train: " << e.what()
+            << " (try a smaller --lr; --detect-anomaly names the op that first produced it)\n";
+        if (!config.checkpoint.empty())
+            std::cerr << "the last good checkpoint is " << config.checkpoint << "\n";
+        return 3;
+    } catch (const xtgrad::AnomalyError& e) {
+        std::cerr << "mnist-train: " << e.what() << "\n";
+        if (!config.checkpoint.empty())
+            std::cerr << "the last good checkpoint is " << config.checkpoint << "\n";
+        return 3;
+    } catch (const std::exception& e) {
+        std::cerr << "mnist-train: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,5 @@
+// Everything of xtgrad::io: file formats and the atomic-write helper they share.
+#pragma once
+
+#include "xtgrad/io/archive.hpp"
+#include "xtgrad/io/atomic_file.hpp"

@@ -1,0 +1,165 @@
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+
+#include <xtgrad/train/run_config.hpp>
+#include "../support/temp_dir.hpp"
+
+using namespace xtgrad::train;
+
+namespace {
+
+bool has_error(const RunConfig& config, const std::string& fragment) {
+    for (const auto& error : validate(config))
+        if (error.find(fragment) != std::string::npos) return true;
+    return false;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(train_config)
+
+BOOST_AUTO_TEST_CASE(defaults_are_valid_and_round_trip_through_json) {
+    RunConfig config;
+    BOOST_TEST(validate(config).empty());
+    RunConfig copy;
+    copy.lr = 1;
+    copy.hidden = {7};
+    apply_json(copy, to_json(config));
+    BOOST_TEST(to_json(copy) == to_json(config));
+}
+
+BOOST_AUTO_TEST_CASE(each_bad_value_gets_a_message) {
+    const auto with = [](auto change) {
+        RunConfig c;
+        change(c);
+        return c;
+    };
+    BOOST_TEST(has_error(with([](auto& c) { c.lr = -0.1; }), "lr must be positive"));
+    BOOST_TEST(has_error(with([](auto& c) { c.batch_size = 0; }), "batch-size must be positive"));
+    BOOST_TEST(has_error(with([](auto& c) {
+                             c.hidden = {128, 0};
+                         }),
+                         "hidden layer sizes must be positive"));
+    BOOST_TEST(has_error(with([](auto& c) { c.hidden = {}; }), "hidden needs at least one"));
+    BOOST_TEST(has_error(with([](auto& c) { c.momentum = 1.5; }), "momentum must be in [0, 1)"));
+    BOOST_TEST(has_error(with([](auto& c) { c.weight_decay = -1; }), "weight-decay"));
+    BOOST_TEST(has_error(with([](auto& c) { c.epochs = 0; }), "epochs"));
+    BOOST_TEST(has_error(with([](auto& c) { c.threads = -2; }), "threads"));
+    BOOST_TEST(has_error(with([](auto& c) { c.seed = 1ULL << 40; }), "32-bit seed"));
+}
+
+BOOST_AUTO_TEST_CASE(json_keys_and_types_are_checked) {
+    RunConfig config;
+    BOOST_CHECK_THROW(apply_json(config, nlohmann::json{{"lrr", 0.1}}), std::invalid_argument);
+    BOOST_CHECK_THROW(apply_json(config, nlohmann::json{{"lr", "fast"}}), std::invalid_argument);
+    BOOST_CHECK_THROW(apply_json(config, nlohmann::json{{"batch-size", -5}}),
+                      std::invalid_argument);
+    BOOST_CHECK_THROW(apply_json(config, nlohmann::json{{"hidden", {256, -1}}}),
+                      std::invalid_argument);
+    BOOST_CHECK_THROW(apply_json(config, nlohmann::json::array()), std::invalid_argument);
+    apply_json(config, nlohmann::json{{"hidden", 64}, {"act", "gelu"}});
+    BOOST_TEST(config.hidden == (std::vector<std::size_t>{64}), boost::test_tools::per_element());
+    BOOST_TEST((config.act == xtgrad::nn::Activation::gelu));
+}
+
+BOOST_AUTO_TEST_CASE(choices_are_parsed_once_with_a_message_naming_the_key) {
+    const auto message = [](const nlohmann::json& json) {
+        RunConfig config;
+        try {
+            apply_json(config, json);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("(accepted)");
+    };
+    BOOST_TEST(message({{"act", "tanh"}}) ==
+               "act must be one of sigmoid, relu, gelu, gelu-erf, got 'tanh'");
+    BOOST_TEST(message({{"loss", "mse"}}).starts_with("loss must be one of"));
+    BOOST_TEST(message({{"dtype", "float16"}}) ==
+               "dtype must be one of float32, float64, got 'float16'");
+    BOOST_TEST(message({{"dataset", "cifar"}}).starts_with("dataset must be one of"));
+    RunConfig config;
+    apply_json(config, {{"dtype", "float64"}, {"loss", "hinge"}, {"path", "composed"}});
+    BOOST_TEST((config.dtype == Dtype::float64 && config.loss == LossKind::hinge &&
+                config.path == LayerPath::composed));
+}
+
+BOOST_AUTO_TEST_CASE(keys_are_the_flag_names_and_old_keys_name_the_new_one) {
+    const nlohmann::json json = to_json(RunConfig{});
+    for (const char* key : {"batch-size", "weight-decay", "init-std", "limit-train", "disp-freq",
+                            "metrics-out", "checkpoint-every", "detect-anomaly", "data-dir"})
+        BOOST_TEST(json.contains(key), key);
+    RunConfig config;
+    try {
+        apply_json(config, {{"batch_size", 10}});
+        BOOST_FAIL("an old key was accepted");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()) == "unknown key 'batch_size' (it is now 'batch-size')");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_resume) {
+    RunConfig changed;
+    std::size_t fields = 0;
+    // Change every field through JSON: each key must be read back into its own member.
+    nlohmann::json json = to_json(changed);
+    json["hidden"] = {3, 4};
+    json["act"] = "gelu-erf";
+    json["loss"] = "hinge";
+    json["rng"] = "std";
+    json["dtype"] = "float64";
+    json["normalize"] = "lab";
+    json["dataset"] = "fashion-mnist";
+    json["path"] = "composed";
+    for (auto& [key, value] : json.items()) {
+        ++fields;
+        if (value.is_boolean())
+            value = !value.get<bool>();
+        else if (value.is_number_float())
+            value = value.get<double>() / 2 + 0.125;
+        else if (value.is_number_integer())
+            value = value.get<std::int64_t>() + 3;
+        else if (value.is_string() && key.find('-') != std::string::npos)
+            value = "x/" + key;
+        else if (key == "checkpoint")
+            value = "x/checkpoint";
+    }
+    apply_json(changed, json);
+    BOOST_TEST(to_json(changed) == json);
+    BOOST_TEST(fields == 25u);
+    const nlohmann::json defaults = to_json(RunConfig{});
+    std::size_t must_match = 0;
+    for_each_field(changed, [&](const FieldInfo& field, const auto&) {
+        nlohmann::json saved = defaults;
+        saved[field.key] = json[field.key];
+        const bool refused = [&] {
+            try {
+                check_resumable(saved, RunConfig{});
+                return false;
+            } catch (const std::invalid_argument&) {
+                return true;
+            }
+        }();
+        BOOST_TEST(refused == (field.on_resume == OnResume::must_match), field.key);
+        must_match += refused;
+    });
+    BOOST_TEST(must_match == 16u);
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_file_is_named) {
+    xtgrad::testing::TempDir dir;
+    std::ofstream(dir / "bad.json") << "{\"lr\": 0.1,";
+    try {
+        RunConfig config;
+        apply_json_file(config, dir / "bad.json");
+        BOOST_FAIL("expected an error");
+    } catch (const std::runtime_error& e) {
+        BOOST_TEST(std::string(e.what()).find("bad.json: invalid JSON") != std::string::npos,
+                   e.what());
+    }
+    BOOST_CHECK_THROW(apply_json_file(*std::make_unique<RunConfig>(), dir / "missing.json"),
+                      std::runtime_error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

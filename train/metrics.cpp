@@ -1,0 +1,54 @@
+#include "xtgrad/train/metrics.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+#include "xtgrad/io/atomic_file.hpp"
+
+namespace xtgrad::train {
+
+nlohmann::json RunMetrics::to_json() const {
+    nlohmann::json json{{"config", config}, {"epochs", nlohmann::json::array()}};
+    for (const auto& e : epochs)
+        json["epochs"].push_back({{"epoch", e.epoch},
+                                  {"train_loss", e.train_loss},
+                                  {"train_acc", e.train_acc},
+                                  {"test_loss", e.test_loss},
+                                  {"test_acc", e.test_acc},
+                                  {"seconds", e.seconds}});
+    if (!epochs.empty()) {
+        const auto& last = epochs.back();
+        json["final"] = {{"train_loss", last.train_loss},
+                         {"train_acc", last.train_acc},
+                         {"test_loss", last.test_loss},
+                         {"test_acc", last.test_acc}};
+    }
+    return json;
+}
+
+RunMetrics RunMetrics::from_json(const nlohmann::json& json) {
+    RunMetrics metrics;
+    metrics.config = json.at("config");
+    for (const auto& e : json.at("epochs"))
+        metrics.epochs.push_back({e.at("epoch").get<std::size_t>(),
+                                  e.at("train_loss").get<double>(), e.at("train_acc").get<double>(),
+                                  e.at("test_loss").get<double>(), e.at("test_acc").get<double>(),
+                                  e.at("seconds").get<double>()});
+    return metrics;
+}
+
+void write_json_atomically(const std::filesystem::path& file, const nlohmann::json& json) {
+    io::write_file_atomically(file, json.dump(2) + "\n");
+}
+
+RunMetrics read_metrics(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error(file.string() + ": cannot open metrics");
+    try {
+        return RunMetrics::from_json(nlohmann::json::parse(in));
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error(file.string() + ": not a metrics file: " + e.what());
+    }
+}
+
+}  // namespace xtgrad::train

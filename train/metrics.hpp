@@ -1,0 +1,36 @@
+// Per-epoch metrics of a run and the metrics JSON file:
+//   {"config": {...}, "epochs": [{epoch, train_loss, train_acc, test_loss, test_acc, seconds}],
+//    "final": {train_loss, train_acc, test_loss, test_acc}}
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace xtgrad::train {
+
+struct EpochMetrics {
+    std::size_t epoch = 0;
+    double train_loss = 0;  // mean over the epoch's batches, each measured before its update
+    double train_acc = 0;
+    double test_loss = 0;  // mean over the test batches
+    double test_acc = 0;
+    double seconds = 0;  // training and evaluation of the epoch
+};
+
+struct RunMetrics {
+    nlohmann::json config;
+    std::vector<EpochMetrics> epochs;
+
+    nlohmann::json to_json() const;
+    static RunMetrics from_json(const nlohmann::json& json);
+};
+
+/// Writes json to file through a temporary file, fsync and rename: a reader sees the old or
+/// the new file, never half of one.
+void write_json_atomically(const std::filesystem::path& file, const nlohmann::json& json);
+/// Throws std::runtime_error naming the file if it is missing or not valid metrics.
+RunMetrics read_metrics(const std::filesystem::path& file);
+
+}  // namespace xtgrad::train

@@ -1,0 +1,101 @@
+// The standard run a RunConfig describes: an MLP with one of the losses, trained by SGD on an
+// IDX image dataset (MNIST or Fashion-MNIST). mnist-train, the lab report, the benchmarks and
+// the tests all build their runs here, on the library's Trainer and run loop.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "xtgrad/data/dataset.hpp"
+#include "xtgrad/data/loader.hpp"
+#include "xtgrad/optim/sgd.hpp"
+#include "xtgrad/train/run_config.hpp"
+#include "xtgrad/train/run_loop.hpp"
+#include "xtgrad/train/trainer.hpp"
+
+namespace xtgrad::train {
+
+/// Both splits of config's dataset, raw (shared by runs of any element type).
+struct RawData {
+    data::Dataset train;
+    data::Dataset test;
+};
+RawData load_raw_data(const RunConfig& config);
+
+/// Normalised inputs (count, features) and labels of both splits, in the run's element type.
+template <class T>
+struct TrainingData {
+    Array<T> train_inputs;
+    std::vector<Label> train_labels;
+    Array<T> test_inputs;
+    std::vector<Label> test_labels;
+
+    std::size_t features() const { return train_inputs.shape(1); }
+};
+
+template <class T>
+TrainingData<T> prepare_data(const RawData& raw, const RunConfig& config);
+
+/// What a run trains: the network, its loss, and how accuracy is read off the logits.
+template <class T>
+struct Model {
+    std::shared_ptr<nn::Module<T>> network;
+    std::shared_ptr<nn::Loss<T>> loss;
+    AccuracyFn<T> accuracy;  // empty: nn::accuracy
+};
+
+/// Classes of the datasets a RunConfig names (MNIST and Fashion-MNIST both have ten).
+inline constexpr std::size_t kClasses = 10;
+
+/// The MLP (features -> config.hidden -> kClasses) and loss config describes, weights drawn
+/// from rng.
+template <class T>
+Model<T> make_model(const RunConfig& config, std::size_t features, RandomEngine& rng);
+
+template <class T>
+using ModelFactory =
+    std::function<Model<T>(const RunConfig& config, std::size_t features, RandomEngine& rng)>;
+
+/// One run's parts, built in the order that fixes the random stream: the engine (seeded from
+/// the config), the model's weights, then the per-epoch shuffles.
+template <class T>
+class MlpRun {
+  public:
+    /// data must outlive the run; make (default make_model) builds the model.
+    MlpRun(const RunConfig& config, const TrainingData<T>& data, const ModelFactory<T>& make = {});
+
+    Trainer<T>& trainer() { return trainer_; }
+    RandomEngine& rng() { return *rng_; }
+    const Model<T>& model() const { return model_; }
+    optim::SGD<T>& optimizer() { return optimizer_; }
+
+    /// The run loop with config's epochs, checkpoints and metrics file; the layers take the
+    /// config's path. settings (default to_json(config)) go into the metrics and checkpoint.
+    RunResult run(const std::function<bool()>& should_stop = {},
+                  std::optional<nlohmann::json> settings = std::nullopt);
+
+  private:
+    RunConfig config_;
+    std::unique_ptr<RandomEngine> rng_;
+    Model<T> model_;
+    optim::SGD<T> optimizer_;
+    data::DataLoader<T> train_loader_;
+    data::DataLoader<T> test_loader_;
+    Trainer<T> trainer_;
+};
+
+/// A whole standard run of config: loads the data, resumes from config.checkpoint if
+/// config.resume, trains with the given observer (may be null), writes the metrics file after
+/// every epoch and a checkpoint every config.checkpoint_every epochs; should_stop is asked
+/// after every step (mnist-train answers whether SIGINT/SIGTERM arrived).
+RunResult run_training(const RunConfig& config, Observer* observer,
+                       const std::function<bool()>& should_stop = {});
+
+#define XTGRAD_EXTERN(T)                                                               \
+    extern template TrainingData<T> prepare_data(const RawData&, const RunConfig&);    \
+    extern template Model<T> make_model(const RunConfig&, std::size_t, RandomEngine&); \
+    extern template class MlpRun<T>;
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
+#undef XTGRAD_EXTERN
+
+}  // namespace xtgrad::train

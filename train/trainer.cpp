@@ -1,0 +1,129 @@
+#include "xtgrad/train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <string>
+
+#include "xtgrad/autograd/tape.hpp"
+
+namespace xtgrad::train {
+
+template <class T>
+Trainer<T>::Trainer(nn::Module<T>& model, nn::Loss<T>& loss, optim::Optimizer<T>& optimizer,
+                    data::DataLoader<T>& train_loader, data::DataLoader<T>& test_loader)
+    : model_(model),
+      loss_(loss),
+      optimizer_(optimizer),
+      train_loader_(train_loader),
+      test_loader_(test_loader),
+      accuracy_([](const Tensor<T>& logits, std::span<const Label> labels) {
+          return nn::accuracy(logits, labels);
+      }) {
+    if (train_loader.batches_per_epoch() == 0 || test_loader.batches_per_epoch() == 0)
+        throw std::invalid_argument("no complete batch: " + std::to_string(train_loader.samples()) +
+                                    " training and " + std::to_string(test_loader.samples()) +
+                                    " test samples");
+}
+
+template <class T>
+Trainer<T>& Trainer<T>::set_accuracy(AccuracyFn<T> accuracy) {
+    accuracy_ = std::move(accuracy);
+    return *this;
+}
+
+template <class T>
+Trainer<T>& Trainer<T>::add_observer(Observer& observer) {
+    observers_.push_back(&observer);
+    return *this;
+}
+
+template <class T>
+EpochMetrics Trainer<T>::run_epoch(std::size_t epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    begin_epoch(epoch);
+    train_steps();
+    return end_epoch(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+template <class T>
+std::pair<double, double> Trainer<T>::train_epoch(std::size_t epoch) {
+    begin_epoch(epoch);
+    train_steps();
+    const double batches = static_cast<double>(state_.batches);
+    return {state_.loss_sum / batches, state_.acc_sum / batches};
+}
+
+template <class T>
+void Trainer<T>::begin_epoch(std::size_t epoch) {
+    state_ = {epoch, 0, 0, 0};
+    train_loader_.start_epoch();
+    for (Observer* o : observers_) o->on_epoch_start(epoch);
+}
+
+template <class T>
+void Trainer<T>::restore(const EpochState& state, std::vector<std::size_t> order) {
+    train_loader_.restore(std::move(order), state.batches);
+    state_ = state;
+    for (Observer* o : observers_) o->on_epoch_start(state.epoch);
+}
+
+template <class T>
+bool Trainer<T>::train_steps(const std::function<bool()>& stop) {
+    model_.train();
+    data::Batch<T> batch;
+    while (train_loader_.next(batch)) {
+        optimizer_.zero_grad();
+        const Tensor<T> logits = model_(batch.inputs);
+        const Tensor<T> loss = loss_(logits, batch.labels);
+        const double loss_value = loss.item();
+        if (!std::isfinite(loss_value))
+            throw TrainingDiverged("training diverged at epoch " + std::to_string(state_.epoch) +
+                                   ", iteration " + std::to_string(state_.batches + 1) +
+                                   ": the loss is " + std::to_string(loss_value));
+        const double acc_value = accuracy_(logits, batch.labels);
+        loss.backward();
+        optimizer_.step();
+        state_.loss_sum += loss_value;
+        state_.acc_sum += acc_value;
+        ++state_.batches;
+        for (Observer* o : observers_)
+            o->on_step({state_.epoch, state_.batches, loss_value, acc_value});
+        if (stop && stop()) return train_loader_.position() >= train_loader_.batches_per_epoch();
+    }
+    return true;
+}
+
+template <class T>
+EpochMetrics Trainer<T>::end_epoch(double seconds) {
+    const auto [test_loss, test_acc] = evaluate();
+    const double batches = static_cast<double>(state_.batches);
+    EpochMetrics metrics{
+        state_.epoch, state_.loss_sum / batches, state_.acc_sum / batches, test_loss, test_acc,
+        seconds};
+    for (Observer* o : observers_) o->on_epoch_end(metrics);
+    return metrics;
+}
+
+template <class T>
+std::pair<double, double> Trainer<T>::evaluate() {
+    NoGradGuard no_grad;
+    model_.eval();
+    double loss_sum = 0;
+    double acc_sum = 0;
+    std::size_t batches = 0;
+    for (const auto& batch : test_loader_) {
+        const Tensor<T> logits = model_(batch.inputs);
+        loss_sum += loss_(logits, batch.labels).item();
+        acc_sum += accuracy_(logits, batch.labels);
+        ++batches;
+    }
+    model_.train();
+    return {loss_sum / static_cast<double>(batches), acc_sum / static_cast<double>(batches)};
+}
+
+#define XTGRAD_INSTANTIATE(T) template class Trainer<T>;
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
+#undef XTGRAD_INSTANTIATE
+
+}  // namespace xtgrad::train
