@@ -90,8 +90,7 @@ int num_threads() {
                        T);                                                                         \
     template void gemm(const char*, const Array<T>&, bool, const Array<T>&, bool, T*, std::size_t, \
                        T, T);
-XTGRAD_INSTANTIATE(float)
-XTGRAD_INSTANTIATE(double)
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 
 }  // namespace xtgrad::blas

@@ -26,6 +26,20 @@
 
 namespace xtgrad {
 
+/// The backward of a product y = a b of matrices a (m, k) and b (k, n), inputs ia and ib of the
+/// op: da = G b^T and db = a^T G, each written by gemm straight into its gradient slot (adding
+/// when the slot already holds contributions). matmul, the fused linear and custom linear maps
+/// share it.
+template <class T>
+void matmul_backward(const char* op, BackwardContext<T>& ctx, const Tensor<T>& a, std::size_t ia,
+                     const Tensor<T>& b, std::size_t ib);
+
+#define XTGRAD_EXTERN(T)                                                                     \
+    extern template void matmul_backward(const char*, BackwardContext<T>&, const Tensor<T>&, \
+                                         std::size_t, const Tensor<T>&, std::size_t);
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
+#undef XTGRAD_EXTERN
+
 /// True if an op over these inputs would be recorded now.
 template <class T>
 bool should_record(std::initializer_list<Tensor<T>> inputs) {

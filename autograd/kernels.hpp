@@ -1,12 +1,15 @@
 // Loop kernels shared by the op implementations: plain loops over contiguous buffers, which
 // the compiler vectorises, instead of lazy xtensor expressions (whose broadcasting and nested
-// reducers are 15-800x slower at our shapes; see docs/performance.md).
+// reducers are 15-800x slower at our shapes; the measurements are in bench/README.md).
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "xtgrad/autograd/array.hpp"
 #include "xtgrad/autograd/broadcast.hpp"
@@ -73,6 +76,32 @@ void assign_or_add(GradSlot<T> slot, F value) {
     } else {
         for (std::size_t i = 0; i < n; ++i) out[i] = value(i);
     }
+}
+
+/// The max-shifted softmax normaliser of n values at in[0], in[stride], ...: their maximum and
+/// sum_j exp(in_j - max). With exps, exp(in_j - max) is also stored at exps[j * stride].
+/// Every softmax, log-softmax and cross-entropy computes it here, in this order.
+template <class T>
+std::pair<T, T> shifted_normaliser(const T* in, std::size_t n, std::size_t stride = 1,
+                                   T* exps = nullptr) {
+    T top = -std::numeric_limits<T>::infinity();
+    for (std::size_t j = 0; j < n; ++j) top = std::max(top, in[j * stride]);
+    T total = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+        const T e = std::exp(in[j * stride] - top);
+        if (exps) exps[j * stride] = e;
+        total += e;
+    }
+    return {top, total};
+}
+
+/// Index of the largest of n contiguous values, the first one on ties.
+template <class T>
+std::size_t argmax_index(const T* row, std::size_t n) {
+    std::size_t best = 0;
+    for (std::size_t k = 1; k < n; ++k)
+        if (row[k] > row[best]) best = k;
+    return best;
 }
 
 /// An axis of a row-major array seen as (outer, length, inner): element (o, j, i) is at

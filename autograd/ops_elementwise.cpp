@@ -138,8 +138,7 @@ Tensor<T> not_equal(const Tensor<T>& a, const Tensor<T>& b) {
     template Tensor<T> less_equal(const Tensor<T>&, const Tensor<T>&);    \
     template Tensor<T> equal(const Tensor<T>&, const Tensor<T>&);         \
     template Tensor<T> not_equal(const Tensor<T>&, const Tensor<T>&);
-XTGRAD_INSTANTIATE(float)
-XTGRAD_INSTANTIATE(double)
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 
 }  // namespace xtgrad

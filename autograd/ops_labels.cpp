@@ -55,13 +55,8 @@ std::vector<Label> argmax(const Tensor<T>& x) {
         throw ShapeError("argmax", xv.shape(), "needs (N, C) values with C > 0");
     const std::size_t classes = xv.shape(1);
     std::vector<Label> best(xv.shape(0));
-    for (std::size_t n = 0; n < best.size(); ++n) {
-        const T* row = xv.data() + n * classes;
-        std::size_t k = 0;
-        for (std::size_t c = 1; c < classes; ++c)
-            if (row[c] > row[k]) k = c;
-        best[n] = static_cast<Label>(k);
-    }
+    for (std::size_t n = 0; n < best.size(); ++n)
+        best[n] = static_cast<Label>(detail::argmax_index(xv.data() + n * classes, classes));
     return best;
 }
 
@@ -69,8 +64,7 @@ std::vector<Label> argmax(const Tensor<T>& x) {
     template Tensor<T> gather(const Tensor<T>&, std::span<const Label>); \
     template Tensor<T> one_hot(std::span<const Label>, std::size_t);     \
     template std::vector<Label> argmax(const Tensor<T>&);
-XTGRAD_INSTANTIATE(float)
-XTGRAD_INSTANTIATE(double)
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 
 }  // namespace xtgrad

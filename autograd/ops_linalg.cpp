@@ -16,18 +16,22 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
     Array<T> out = empty_array<T>({av.shape(0), bv.shape(1)});
     blas::gemm("matmul", av, false, bv, false, out);
     return record_op(op_info::matmul, std::move(out), {a, b}, [a, b](BackwardContext<T>& ctx) {
-        const Array<T>& g = ctx.grad_output();
-        if (ctx.needs_grad(0)) {  // dA = G B^T
-            auto slot = ctx.slot(0);
-            blas::gemm("matmul backward", g, false, b.value(), true, slot.buffer, T(1),
-                       slot.beta());
-        }
-        if (ctx.needs_grad(1)) {  // dB = A^T G
-            auto slot = ctx.slot(1);
-            blas::gemm("matmul backward", a.value(), true, g, false, slot.buffer, T(1),
-                       slot.beta());
-        }
+        matmul_backward("matmul backward", ctx, a, 0, b, 1);
     });
+}
+
+template <class T>
+void matmul_backward(const char* op, BackwardContext<T>& ctx, const Tensor<T>& a, std::size_t ia,
+                     const Tensor<T>& b, std::size_t ib) {
+    const Array<T>& g = ctx.grad_output();
+    if (ctx.needs_grad(ia)) {  // dA = G B^T
+        auto slot = ctx.slot(ia);
+        blas::gemm(op, g, false, b.value(), true, slot.buffer, T(1), slot.beta());
+    }
+    if (ctx.needs_grad(ib)) {  // dB = A^T G
+        auto slot = ctx.slot(ib);
+        blas::gemm(op, a.value(), true, g, false, slot.buffer, T(1), slot.beta());
+    }
 }
 
 template <class T>
@@ -95,13 +99,14 @@ Tensor<T> reshape(const Tensor<T>& x, std::vector<std::ptrdiff_t> shape) {
     });
 }
 
-#define XTGRAD_INSTANTIATE(T)                                                 \
-    template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&);            \
-    template Tensor<T> transpose(const Tensor<T>&);                           \
-    template Tensor<T> transpose(const Tensor<T>&, std::vector<std::size_t>); \
-    template Tensor<T> reshape(const Tensor<T>&, std::vector<std::ptrdiff_t>);
-XTGRAD_INSTANTIATE(float)
-XTGRAD_INSTANTIATE(double)
+#define XTGRAD_INSTANTIATE(T)                                                                      \
+    template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&);                                 \
+    template Tensor<T> transpose(const Tensor<T>&);                                                \
+    template Tensor<T> transpose(const Tensor<T>&, std::vector<std::size_t>);                      \
+    template Tensor<T> reshape(const Tensor<T>&, std::vector<std::ptrdiff_t>);                     \
+    template void matmul_backward(const char*, BackwardContext<T>&, const Tensor<T>&, std::size_t, \
+                                  const Tensor<T>&, std::size_t);
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 
 }  // namespace xtgrad

@@ -12,6 +12,7 @@
 namespace xtgrad {
 
 using detail::AxisSplit;
+using detail::shifted_normaliser;
 
 namespace {
 
@@ -101,13 +102,8 @@ Tensor<T> softmax(const Tensor<T>& x, std::ptrdiff_t axis) {
     const Array<T>& xv = x.value();
     Array<T> out = empty_array<T>(xv.shape());
     for_each_line(s, [&](std::size_t first, std::size_t stride) {
-        const T* in = xv.data() + first;
         T* y = out.data() + first;
-        T top = -std::numeric_limits<T>::infinity();
-        for (std::size_t j = 0; j < s.length; ++j) top = std::max(top, in[j * stride]);
-        T total = 0;
-        for (std::size_t j = 0; j < s.length; ++j)
-            total += (y[j * stride] = std::exp(in[j * stride] - top));
+        const T total = shifted_normaliser(xv.data() + first, s.length, stride, y).second;
         for (std::size_t j = 0; j < s.length; ++j) y[j * stride] /= total;
     });
     return record_op(op_info::softmax, std::move(out), {x}, [s](BackwardContext<T>& ctx) {
@@ -137,10 +133,7 @@ Tensor<T> log_softmax(const Tensor<T>& x, std::ptrdiff_t axis) {
     for_each_line(s, [&](std::size_t first, std::size_t stride) {
         const T* in = xv.data() + first;
         T* y = out.data() + first;
-        T top = -std::numeric_limits<T>::infinity();
-        for (std::size_t j = 0; j < s.length; ++j) top = std::max(top, in[j * stride]);
-        T total = 0;
-        for (std::size_t j = 0; j < s.length; ++j) total += std::exp(in[j * stride] - top);
+        const auto [top, total] = shifted_normaliser(in, s.length, stride);
         const T log_total = std::log(total);
         for (std::size_t j = 0; j < s.length; ++j) y[j * stride] = in[j * stride] - top - log_total;
     });
@@ -169,8 +162,7 @@ Tensor<T> log_softmax(const Tensor<T>& x, std::ptrdiff_t axis) {
     template Tensor<T> mean(const Tensor<T>&, std::ptrdiff_t, bool); \
     template Tensor<T> softmax(const Tensor<T>&, std::ptrdiff_t);    \
     template Tensor<T> log_softmax(const Tensor<T>&, std::ptrdiff_t);
-XTGRAD_INSTANTIATE(float)
-XTGRAD_INSTANTIATE(double)
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 
 }  // namespace xtgrad

@@ -123,8 +123,7 @@ Tensor<T> clamp(const Tensor<T>& x, T low, T high) {
     template Tensor<T> sqrt(const Tensor<T>&);    \
     template Tensor<T> abs(const Tensor<T>&);     \
     template Tensor<T> clamp(const Tensor<T>&, T, T);
-XTGRAD_INSTANTIATE(float)
-XTGRAD_INSTANTIATE(double)
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 
 }  // namespace xtgrad

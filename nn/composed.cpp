@@ -71,8 +71,7 @@ Tensor<T> hinge_loss(const Tensor<T>& logits, std::span<const Label> labels, T m
     template Tensor<T> softmax_cross_entropy(const Tensor<T>&, std::span<const Label>); \
     template Tensor<T> softmax_cross_entropy(const Tensor<T>&, const Tensor<T>&);       \
     template Tensor<T> hinge_loss(const Tensor<T>&, std::span<const Label>, T);
-XTGRAD_INSTANTIATE(float)
-XTGRAD_INSTANTIATE(double)
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 
 }  // namespace xtgrad::nn::composed

@@ -63,17 +63,8 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
 
     auto backward = [x, weight, has_bias, cols](BackwardContext<T>& ctx) {
         const Array<T>& g = ctx.grad_output();
-        if (ctx.needs_grad(0)) {  // dx = G W^T
-            auto slot = ctx.slot(0);
-            blas::gemm("linear backward", g, false, weight.value(), true, slot.buffer, T(1),
-                       slot.beta());
-        }
-        if (ctx.needs_grad(1)) {  // dW = x^T G
-            auto slot = ctx.slot(1);
-            blas::gemm("linear backward", x.value(), true, g, false, slot.buffer, T(1),
-                       slot.beta());
-        }
-        if (has_bias && ctx.needs_grad(2)) {  // db = sum over rows of G
+        matmul_backward("linear backward", ctx, x, 0, weight, 1);  // dx = G W^T, dW = x^T G
+        if (has_bias && ctx.needs_grad(2)) {                       // db = sum over rows of G
             auto slot = ctx.slot(2);
             T* db = slot.data();
             if (!slot.accumulate) std::fill(db, db + cols, T(0));
@@ -141,8 +132,7 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
 #define XTGRAD_INSTANTIATE(T)                                                        \
     template Tensor<T> linear(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&); \
     template Tensor<T> gelu(const Tensor<T>&, GeluApproximation);
-XTGRAD_INSTANTIATE(float)
-XTGRAD_INSTANTIATE(double)
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 
 }  // namespace fused

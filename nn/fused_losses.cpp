@@ -12,6 +12,8 @@ namespace xtgrad::nn::fused {
 
 namespace {
 
+using detail::shifted_normaliser;
+
 /// Logits must be (N, C) with N > 0 and one label per row, each in 0..C-1.
 template <class T>
 void check_logits(std::string_view op, const Array<T>& logits, std::span<const Label> labels) {
@@ -36,16 +38,6 @@ Array<T> scalar_array(T value) {
     Array<T> out = empty_array<T>(Shape{});
     out.data()[0] = value;
     return out;
-}
-
-/// The maximum of a row and sum_k exp(row_k - max): the max-shifted softmax normaliser.
-template <class T>
-std::pair<T, T> shifted_normaliser(const T* row, std::size_t cols) {
-    T top = -std::numeric_limits<T>::infinity();
-    for (std::size_t k = 0; k < cols; ++k) top = std::max(top, row[k]);
-    T total = 0;
-    for (std::size_t k = 0; k < cols; ++k) total += std::exp(row[k] - top);
-    return {top, total};
 }
 
 /// log sum_k exp(row_k), finite for logits of any size.
@@ -226,8 +218,7 @@ Tensor<T> hinge_loss(const Tensor<T>& logits, std::span<const Label> labels, T m
     template Tensor<T> softmax_cross_entropy(const Tensor<T>&, std::span<const Label>); \
     template Tensor<T> softmax_cross_entropy(const Tensor<T>&, const Tensor<T>&);       \
     template Tensor<T> hinge_loss(const Tensor<T>&, std::span<const Label>, T);
-XTGRAD_INSTANTIATE(float)
-XTGRAD_INSTANTIATE(double)
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 
 }  // namespace xtgrad::nn::fused

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "xtgrad/autograd/kernels.hpp"
 #include "xtgrad/nn/composed.hpp"
 #include "xtgrad/nn/composed_guard.hpp"
 #include "xtgrad/nn/fused_ops.hpp"
@@ -50,13 +51,8 @@ double accuracy(const Tensor<T>& logits, std::span<const Label> labels) {
     if (labels.empty()) return 0.0;
     const std::size_t cols = x.shape(1);
     std::size_t correct = 0;
-    for (std::size_t n = 0; n < labels.size(); ++n) {  // argmax, first index on ties
-        const T* row = x.data() + n * cols;
-        std::size_t best = 0;
-        for (std::size_t k = 1; k < cols; ++k)
-            if (row[k] > row[best]) best = k;
-        correct += static_cast<Label>(best) == labels[n];
-    }
+    for (std::size_t n = 0; n < labels.size(); ++n)  // first index on ties
+        correct += static_cast<Label>(detail::argmax_index(x.data() + n * cols, cols)) == labels[n];
     return static_cast<double>(correct) / static_cast<double>(labels.size());
 }
 

@@ -54,16 +54,7 @@ Tensord faithful_linear(const Tensord& x, const Tensord& weight, const Tensord& 
     return record_op(kFaithfulLinear, std::move(y), {x, weight, bias},
                      [x, weight, rows, cols](BackwardContext<double>& ctx) {
                          const Array<double>& g = ctx.grad_output();
-                         if (ctx.needs_grad(0)) {
-                             auto slot = ctx.slot(0);
-                             blas::gemm("faithful_linear backward", g, false, weight.value(), true,
-                                        slot.buffer, 1.0, slot.beta());
-                         }
-                         if (ctx.needs_grad(1)) {
-                             auto slot = ctx.slot(1);
-                             blas::gemm("faithful_linear backward", x.value(), true, g, false,
-                                        slot.buffer, 1.0, slot.beta());
-                         }
+                         matmul_backward("faithful_linear backward", ctx, x, 0, weight, 1);
                          if (ctx.needs_grad(2)) {  // deviation 1: np.mean(G, axis=0)
                              Array<double> db = xt::zeros<double>({cols});
                              for (std::size_t r = 0; r < rows; ++r)
