@@ -133,4 +133,11 @@ BOOST_AUTO_TEST_CASE(maximum_splits_the_gradient_on_ties) {
     BOOST_TEST(b.grad() == (Array<double>{0.5, 1.0, 0.0}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(pow_zero_has_gradient_zero_also_at_zero) {
+    // The general formula gives 0 * 0^-1 = 0 * inf = NaN at 0.
+    Tensor<double> x(Array<double>{0.0, -2.0, 3.0}, true);
+    sum(pow(x, 0.0)).backward();
+    BOOST_TEST(x.grad() == (Array<double>{0.0, 0.0, 0.0}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
