@@ -4,6 +4,9 @@
 // double, through a random projection of f's output (so every output element is checked, not
 // only a sum). check_backward compares a hand-written op with a reference composed of other
 // ops: values, gradients, and the hand-written one against finite differences.
+//
+// Both fail on any NaN or Inf (in an output, an analytic or a numeric gradient) and on a check
+// over nothing: no inputs, nothing differentiable, or no elements to compare.
 #pragma once
 
 #include <cstdint>

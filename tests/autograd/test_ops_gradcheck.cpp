@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <xtgrad/autograd/custom_op.hpp>
 #include <xtgrad/autograd/op_info.hpp>
@@ -123,6 +124,126 @@ BOOST_AUTO_TEST_CASE(gradcheck_catches_a_wrong_backward) {
     BOOST_TEST(!result.ok);
     BOOST_TEST(result.message.find("FAILED") != std::string::npos);
     BOOST_TEST(result.message.find("input 0") != std::string::npos);
+}
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// square(x) as a custom op whose forward value and backward gradient can be corrupted: the
+/// element at bad_index (every element if it is npos) is replaced by bad.
+struct BrokenSquare {
+    double bad_value = 0;     // written into the output when corrupt_value
+    double bad_gradient = 0;  // written into the gradient when corrupt_gradient
+    bool corrupt_value = false;
+    bool corrupt_gradient = false;
+    std::size_t bad_index = std::string::npos;
+
+    static void corrupt(Array<double>& a, double bad, std::size_t index) {
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (index == std::string::npos || i == index) a.data()[i] = bad;
+    }
+
+    TensorFunction<double> function() const {
+        static constexpr OpInfo kBrokenSquare{"broken_square"};
+        return [*this](const std::vector<Tensor<double>>& in) {
+            const Tensor<double>& x = in[0];
+            Array<double> y = x.value() * x.value();
+            if (corrupt_value) corrupt(y, bad_value, bad_index);
+            return record_op(kBrokenSquare, std::move(y), {x},
+                             [x, self = *this](BackwardContext<double>& ctx) {
+                                 Array<double> g = 2.0 * x.value() * ctx.grad_output();
+                                 if (self.corrupt_gradient)
+                                     corrupt(g, self.bad_gradient, self.bad_index);
+                                 ctx.accumulate(0, std::move(g));
+                             });
+        };
+    }
+};
+
+const TensorFunction<double> kSquare = [](const std::vector<Tensor<double>>& in) {
+    return square(in[0]);
+};
+
+bool contains(const std::string& text, const std::string& fragment) {
+    return text.find(fragment) != std::string::npos;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(gradcheck_fails_on_an_infinite_gradient) {
+    // Inf / Inf used to be a NaN error ratio that was silently dropped: all-Inf passed.
+    const auto result =
+        gradcheck(BrokenSquare{.bad_gradient = kInf, .corrupt_gradient = true}.function(),
+                  {Array<double>{0.5, -1.0, 2.0}});
+    BOOST_TEST(!result.ok);
+    BOOST_TEST(contains(result.message, "non-finite"), result.message);
+    BOOST_TEST(contains(result.message, "inf"), result.message);
+}
+
+BOOST_AUTO_TEST_CASE(gradcheck_fails_on_a_nan_gradient_and_names_the_element) {
+    const auto result = gradcheck(
+        BrokenSquare{.bad_gradient = kNaN, .corrupt_gradient = true, .bad_index = 1}.function(),
+        {Array<double>{0.5, -1.0, 2.0}});
+    BOOST_TEST(!result.ok);
+    BOOST_TEST(result.index == 1u);
+    BOOST_TEST(contains(result.message, "non-finite"), result.message);
+    BOOST_TEST(contains(result.message, "element 1"), result.message);
+}
+
+BOOST_AUTO_TEST_CASE(gradcheck_fails_on_a_non_finite_output) {
+    for (const double bad : {kInf, kNaN}) {
+        const auto result = gradcheck(
+            BrokenSquare{.bad_value = bad, .corrupt_value = true, .bad_index = 2}.function(),
+            {Array<double>{0.5, -1.0, 2.0}});
+        BOOST_TEST(!result.ok);
+        BOOST_TEST(contains(result.message, "the output has a non-finite value"), result.message);
+        BOOST_TEST(contains(result.message, "index 2"), result.message);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(check_backward_fails_on_an_infinite_output_against_a_finite_reference) {
+    // The value error used to be Inf / Inf = NaN, reported as 0.
+    const auto result = check_backward<double>(
+        BrokenSquare{.bad_value = kInf, .corrupt_value = true, .bad_index = 0}.function(), kSquare,
+        {Array<double>{0.5, -1.0, 2.0}});
+    BOOST_TEST(!result.ok);
+    BOOST_TEST(result.value_error > 1);
+    BOOST_TEST(contains(result.message, "outputs differ at element 0"), result.message);
+    BOOST_TEST(contains(result.message, "non-finite"), result.message);
+}
+
+BOOST_AUTO_TEST_CASE(check_backward_fails_on_an_infinite_gradient_against_a_finite_reference) {
+    const auto result = check_backward<double>(
+        BrokenSquare{.bad_gradient = kInf, .corrupt_gradient = true}.function(), kSquare,
+        {Array<double>{0.5, -1.0, 2.0}});
+    BOOST_TEST(!result.ok);
+    BOOST_TEST(result.gradient_error > 1);
+    BOOST_TEST(contains(result.message, "gradients differ"), result.message);
+}
+
+BOOST_AUTO_TEST_CASE(a_check_over_nothing_fails) {
+    const auto constant = [](const std::vector<Tensor<double>>&) { return scalar(1.0); };
+    const auto no_inputs = gradcheck<double>(constant, {});
+    BOOST_TEST(!no_inputs.ok);
+    BOOST_TEST(contains(no_inputs.message, "no inputs"), no_inputs.message);
+
+    const auto total = [](const std::vector<Tensor<double>>& in) { return sum(in[0]); };
+    const auto no_elements = gradcheck<double>(total, {Array<double>(xt::zeros<double>({0}))});
+    BOOST_TEST(!no_elements.ok);
+    BOOST_TEST(contains(no_elements.message, "no elements"), no_elements.message);
+
+    GradcheckOptions none;
+    none.differentiable = {false};
+    const auto nothing_differentiable = gradcheck<double>(total, {Array<double>{1.0, 2.0}}, none);
+    BOOST_TEST(!nothing_differentiable.ok);
+    BOOST_TEST(contains(nothing_differentiable.message, "no input is differentiable"),
+               nothing_differentiable.message);
+
+    const auto via_check_backward = check_backward<double>(constant, constant, {});
+    BOOST_TEST(!via_check_backward.ok);
+    BOOST_TEST(contains(via_check_backward.message, "no inputs"), via_check_backward.message);
 }
 
 BOOST_AUTO_TEST_CASE(maximum_splits_the_gradient_on_ties) {
