@@ -242,10 +242,55 @@ CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
              << ": candidate " << grads.a << ", reference " << grads.b
              << non_finite_note(grads.a, grads.b) << ". ";
 
+    // Again from leaves whose gradients already hold random values: a backward must add to
+    // them. Fresh leaves cannot tell an op that overwrites its slot (gemm with beta 0) from one
+    // that accumulates. The tolerance is a few roundings: gemm adds the old value in its kernel.
+    const double tight = 64 * static_cast<double>(std::numeric_limits<T>::epsilon());
+    Worst accumulation;
+    const char* accumulation_path = "candidate";
+    for (const bool is_candidate : {true, false}) {
+        const std::vector<Tensor<T>>& clean = is_candidate ? leaves_c : leaves_r;
+        std::vector<Tensor<T>> leaves = make_leaves(inputs, options);
+        std::vector<Array<T>> prefill(inputs.size());
+        for (std::size_t k = 0; k < inputs.size(); ++k) {
+            if (!is_differentiable(options, k)) continue;
+            prefill[k] = projection<T>(inputs[k].shape(), options.seed + 1 + k);
+            leaves[k].mutable_grad() = prefill[k];
+        }
+        Tensor<T> out = (is_candidate ? candidate : reference)(leaves);
+        if (out.requires_grad()) out.backward(weights);
+        for (std::size_t k = 0; k < inputs.size(); ++k) {
+            if (!is_differentiable(options, k)) continue;
+            Array<T> zeros;
+            const Array<T>& analytic = gradient_or_zeros(clean[k], zeros);
+            double scale = 0;
+            for (const T a : analytic) scale = std::max(scale, std::abs(static_cast<double>(a)));
+            for (std::size_t i = 0; i < analytic.size(); ++i) {
+                const double p = prefill[k].data()[i];
+                const double a = analytic.data()[i];
+                const double got = leaves[k].grad().data()[i];
+                const double bound = tight * (std::abs(p) + std::abs(a) + scale + 1);
+                const double ratio = std::isfinite(got) ? std::abs(got - (p + a)) / bound
+                                                        : std::numeric_limits<double>::infinity();
+                if (ratio > accumulation.ratio) {
+                    accumulation.offer(ratio, k, i, got, p + a);
+                    accumulation_path = is_candidate ? "candidate" : "reference";
+                }
+            }
+        }
+    }
+    result.accumulation_error = std::max(accumulation.ratio, 0.0);
+    if (result.accumulation_error > 1)
+        text << "the " << accumulation_path << " does not add to an existing gradient: at "
+             << element_name(accumulation.input, accumulation.index,
+                             inputs[accumulation.input].shape())
+             << " the pre-filled gradient became " << accumulation.a << ", expected "
+             << accumulation.b << " (pre-fill + gradient). ";
+
     result.finite_differences = gradcheck(candidate, inputs, options);
     if (!result.finite_differences.ok) text << result.finite_differences.message;
-    result.ok =
-        result.value_error <= 1 && result.gradient_error <= 1 && result.finite_differences.ok;
+    result.ok = result.value_error <= 1 && result.gradient_error <= 1 &&
+                result.accumulation_error <= 1 && result.finite_differences.ok;
     result.message =
         result.ok ? "candidate agrees with the reference and with finite differences" : text.str();
     return result;

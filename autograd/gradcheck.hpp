@@ -51,8 +51,11 @@ GradcheckResult gradcheck(const TensorFunction<T>& f, const std::vector<Array<T>
 
 struct CheckBackwardResult {
     bool ok = true;
-    double value_error = 0;              // max relative difference of the outputs
-    double gradient_error = 0;           // max relative difference of the two backward passes
+    double value_error = 0;     // max relative difference of the outputs
+    double gradient_error = 0;  // max relative difference of the two backward passes
+    // Worst error ratio of grad - (pre-fill + gradient) when each leaf's gradient held random
+    // values before backward (both functions); passes when <= 1.
+    double accumulation_error = 0;
     GradcheckResult finite_differences;  // of the candidate
     std::string message;
 
@@ -60,7 +63,8 @@ struct CheckBackwardResult {
 };
 
 /// Checks a hand-written (fused) op against a reference composition: same outputs, same
-/// gradients (within rtol/atol of options), and gradcheck of the candidate.
+/// gradients (within rtol/atol of options), gradients added to what the leaves already held
+/// (within a few roundings), and gradcheck of the candidate.
 template <class T>
 CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
                                    const TensorFunction<T>& reference,

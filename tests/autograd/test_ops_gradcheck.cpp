@@ -13,6 +13,7 @@
 #include <xtgrad/autograd/ops.hpp>
 #include <xtgrad/autograd/tape.hpp>
 
+#include "../support/random_arrays.hpp"
 #include "op_cases.hpp"
 
 namespace bdata = boost::unit_test::data;
@@ -42,6 +43,73 @@ double max_relative_difference(const Array<T>& a, const Array<T>& b) {
         worst = std::max(worst, std::abs(x - y) / std::max(1.0, std::abs(y)));
     }
     return worst;
+}
+
+template <class T>
+std::vector<Tensor<T>> case_leaves(const xtgrad::testing::OpCase<T>& c) {
+    std::vector<Tensor<T>> leaves;
+    for (std::size_t k = 0; k < c.inputs.size(); ++k)
+        leaves.emplace_back(Array<T>(c.inputs[k]), c.differentiable.empty() || c.differentiable[k]);
+    return leaves;
+}
+
+/// Checks got == base + factor * gradient (base null: zero) elementwise, within a few roundings
+/// (gemm adds the old value inside its kernel), and reports the worst element.
+template <class T>
+void check_added(const std::string& what, std::size_t input, const Array<T>& got,
+                 const Array<T>* base, double factor, const Array<T>& gradient) {
+    const double tight = 64 * static_cast<double>(std::numeric_limits<T>::epsilon());
+    double scale = 0;
+    for (const T g : gradient) scale = std::max(scale, std::abs(static_cast<double>(g)));
+    double worst = 0;
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        const double b = base ? static_cast<double>(base->data()[i]) : 0.0;
+        const double g = factor * static_cast<double>(gradient.data()[i]);
+        const double error = std::abs(static_cast<double>(got.data()[i]) - (b + g)) /
+                             (tight * (std::abs(b) + std::abs(g) + factor * scale + 1));
+        if (!(error <= worst)) {
+            worst = error;
+            at = i;
+        }
+    }
+    BOOST_TEST(worst <= 1.0, what << ": input " << input << " element " << at << " got "
+                                  << got.data()[at] << " instead of "
+                                  << (base ? base->data()[at] : T(0)) << " + " << factor << " * "
+                                  << gradient.data()[at]);
+}
+
+/// Backward must add to a gradient that already holds something: a leaf pre-filled with random
+/// values gets pre-fill + gradient, and a leaf used twice (f(x) + f(x)) twice the gradient.
+/// Fresh leaves alone cannot tell an op that overwrites its slot (gemm with beta 0) from one
+/// that adds to it.
+template <class T>
+void check_accumulation(const xtgrad::testing::OpCase<T>& c) {
+    xtgrad::testing::TestRandom rng(4242);
+    const auto fresh = case_leaves(c);
+    const Tensor<T> out = c.apply(fresh);
+    const Array<T> seed = rng.uniform_array<T>(out.shape(), -1, 1);
+    out.backward(seed);
+
+    auto prefilled = case_leaves(c);
+    std::vector<Array<T>> prefill(c.inputs.size());
+    for (std::size_t k = 0; k < prefilled.size(); ++k) {
+        if (!prefilled[k].requires_grad()) continue;
+        prefill[k] = rng.uniform_array<T>(c.inputs[k].shape(), -1, 1);
+        prefilled[k].mutable_grad() = prefill[k];
+    }
+    c.apply(prefilled).backward(seed);
+
+    const auto shared = case_leaves(c);
+    (c.apply(shared) + c.apply(shared)).backward(seed);
+
+    for (std::size_t k = 0; k < fresh.size(); ++k) {
+        if (!fresh[k].requires_grad()) continue;
+        check_added("pre-filled gradient", k, prefilled[k].grad(), &prefill[k], 1.0,
+                    fresh[k].grad());
+        check_added("leaf used twice", k, shared[k].grad(), static_cast<const Array<T>*>(nullptr),
+                    2.0, fresh[k].grad());
+    }
 }
 
 template <class T>
@@ -75,6 +143,7 @@ void check_op(const std::string& name, const GradcheckOptions& options, double v
             o.differentiable = c.differentiable;
             const GradcheckResult result = gradcheck<T>(c.apply, c.inputs, o);
             BOOST_TEST(result.ok, result.message);
+            check_accumulation(c);
         }
     }
 }
