@@ -323,6 +323,31 @@ BOOST_AUTO_TEST_CASE(maximum_splits_the_gradient_on_ties) {
     BOOST_TEST(b.grad() == (Array<double>{0.5, 1.0, 0.0}), boost::test_tools::per_element());
 }
 
+// The kink conventions documented in ops.hpp, exactly. gradcheck cases keep away from kinks,
+// where finite differences are meaningless, so only these tests pin them down.
+BOOST_AUTO_TEST_CASE(relu_has_gradient_zero_at_zero) {
+    Tensor<double> x(Array<double>{-1.0, 0.0, -0.0, 2.0}, true);
+    relu(x).backward(Array<double>{2.0, 3.0, 5.0, 7.0});
+    BOOST_TEST(x.grad() == (Array<double>{0.0, 0.0, 0.0, 7.0}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(abs_has_gradient_zero_at_zero) {
+    Tensor<double> x(Array<double>{-2.0, 0.0, -0.0, 3.0}, true);
+    abs(x).backward(Array<double>{2.0, 3.0, 5.0, 7.0});
+    BOOST_TEST(x.grad() == (Array<double>{-2.0, 0.0, 0.0, 7.0}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(clamp_passes_the_gradient_at_its_bounds) {
+    // Passes where low <= x <= high, bounds included; 0 strictly outside.
+    Tensor<double> x(Array<double>{-1.0, -0.5, 0.0, 0.5, 1.0}, true);
+    clamp(x, -0.5, 0.5).backward(Array<double>{2.0, 3.0, 5.0, 7.0, 11.0});
+    BOOST_TEST(x.grad() == (Array<double>{0.0, 3.0, 5.0, 7.0, 0.0}),
+               boost::test_tools::per_element());
+    Tensor<double> y(Array<double>{0.25, 0.0, 1.0}, true);  // low == high: only x == low passes
+    clamp(y, 0.25, 0.25).backward(Array<double>{2.0, 3.0, 5.0});
+    BOOST_TEST(y.grad() == (Array<double>{2.0, 0.0, 0.0}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(pow_zero_has_gradient_zero_also_at_zero) {
     // The general formula gives 0 * 0^-1 = 0 * inf = NaN at 0.
     Tensor<double> x(Array<double>{0.0, -2.0, 3.0}, true);
