@@ -1,6 +1,11 @@
 // The gradient semantics promised in tensor.hpp and tape.hpp, one test each.
 #include <boost/test/unit_test.hpp>
 
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include <xtgrad/autograd/custom_op.hpp>
 #include <xtgrad/autograd/ops.hpp>
 #include <xtgrad/autograd/tape.hpp>
 
@@ -15,6 +20,21 @@ Tensor<double> param(Array<double> v) {
 
 std::size_t live_nodes() {
     return Tape<double>::current().live_nodes();
+}
+
+/// x^2 recorded under op.
+Tensor<double> square_as(const OpInfo& op, const Tensor<double>& x) {
+    return record_op(op, Array<double>(x.value() * x.value()), {x},
+                     [x](BackwardContext<double>& ctx) {
+                         ctx.accumulate(0, Array<double>(2.0 * x.value() * ctx.grad_output()));
+                     });
+}
+
+/// Records under an OpInfo on the heap, named by a heap string: both are freed on return.
+Tensor<double> square_with_a_local_op_info(const Tensor<double>& x) {
+    const std::string name = "square_from_a_function_local_op_info";  // too long for SSO
+    const auto op = std::make_unique<OpInfo>(OpInfo{name});
+    return square_as(*op, x);
 }
 
 }  // namespace
@@ -175,6 +195,25 @@ BOOST_AUTO_TEST_CASE(only_leaves_change_requires_grad) {
     BOOST_TEST(!d.requires_grad());
     BOOST_TEST(y.op_name() == "mul");
     BOOST_TEST(w.op_name() == "leaf");
+}
+
+BOOST_AUTO_TEST_CASE(a_custom_op_info_need_not_outlive_its_tensors) {
+    auto x = param({3.0});
+    auto y = square_with_a_local_op_info(x);  // reading freed memory here shows under ASan
+    BOOST_TEST(y.op_name() == "square_from_a_function_local_op_info");
+
+    // Deterministic without a sanitizer: change the OpInfo and its characters after recording.
+    char name[] = "local_op";
+    OpInfo info{name};
+    auto z = square_as(info, x);
+    std::strcpy(name, "reused!!");
+    info.name = "other";
+    BOOST_TEST(z.op_name() == "local_op");
+    sum(y + z).backward();
+    BOOST_TEST(x.grad()(0) == 12.0);
+
+    // Built-in ops share one copy of their name instead of one per recorded op.
+    BOOST_TEST((x * x).op_name().data() == (x * x).op_name().data());
 }
 
 BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op_that_produced_a_nan) {
