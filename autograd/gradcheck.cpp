@@ -128,8 +128,8 @@ std::string element_name(std::size_t input, std::size_t index, const Shape& shap
 }  // namespace
 
 template <class T>
-GradcheckResult gradcheck(const TensorFunction<T>& f, const std::vector<Array<T>>& inputs,
-                          const GradcheckOptions& options) {
+GradcheckResult gradcheck(const std::type_identity_t<TensorFunction<T>>& f,
+                          const std::vector<Array<T>>& inputs, const GradcheckOptions& options) {
     GradcheckResult result;
     std::vector<Tensor<T>> leaves = make_leaves(inputs, options);
     Tensor<T> out = f(leaves);
@@ -296,10 +296,12 @@ CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
     return result;
 }
 
-template GradcheckResult gradcheck(const TensorFunction<float>&, const std::vector<Array<float>>&,
-                                   const GradcheckOptions&);
-template GradcheckResult gradcheck(const TensorFunction<double>&, const std::vector<Array<double>>&,
-                                   const GradcheckOptions&);
+template GradcheckResult gradcheck<float>(const TensorFunction<float>&,
+                                          const std::vector<Array<float>>&,
+                                          const GradcheckOptions&);
+template GradcheckResult gradcheck<double>(const TensorFunction<double>&,
+                                           const std::vector<Array<double>>&,
+                                           const GradcheckOptions&);
 template CheckBackwardResult check_backward(const TensorFunction<float>&,
                                             const TensorFunction<float>&,
                                             const std::vector<Array<float>>&,

@@ -11,7 +11,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "xtgrad/autograd/tensor.hpp"
@@ -45,9 +47,18 @@ struct GradcheckResult {
     explicit operator bool() const { return ok; }
 };
 
+/// T comes from the inputs, so f may be any callable (a lambda taking
+/// const std::vector<Tensor<T>>&), and the inputs a braced list: gradcheck(f, {x, y}).
 template <class T>
-GradcheckResult gradcheck(const TensorFunction<T>& f, const std::vector<Array<T>>& inputs,
+GradcheckResult gradcheck(const std::type_identity_t<TensorFunction<T>>& f,
+                          const std::vector<Array<T>>& inputs,
                           const GradcheckOptions& options = {});
+template <class T>
+GradcheckResult gradcheck(const std::type_identity_t<TensorFunction<T>>& f,
+                          std::initializer_list<Array<T>> inputs,
+                          const GradcheckOptions& options = {}) {
+    return gradcheck<T>(f, std::vector<Array<T>>(inputs), options);
+}
 
 struct CheckBackwardResult {
     bool ok = true;
@@ -71,12 +82,12 @@ CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
                                    const std::vector<Array<T>>& inputs,
                                    const GradcheckOptions& options = {});
 
-extern template GradcheckResult gradcheck(const TensorFunction<float>&,
-                                          const std::vector<Array<float>>&,
-                                          const GradcheckOptions&);
-extern template GradcheckResult gradcheck(const TensorFunction<double>&,
-                                          const std::vector<Array<double>>&,
-                                          const GradcheckOptions&);
+extern template GradcheckResult gradcheck<float>(const TensorFunction<float>&,
+                                                 const std::vector<Array<float>>&,
+                                                 const GradcheckOptions&);
+extern template GradcheckResult gradcheck<double>(const TensorFunction<double>&,
+                                                  const std::vector<Array<double>>&,
+                                                  const GradcheckOptions&);
 extern template CheckBackwardResult check_backward(const TensorFunction<float>&,
                                                    const TensorFunction<float>&,
                                                    const std::vector<Array<float>>&,

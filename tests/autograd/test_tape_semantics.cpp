@@ -5,7 +5,10 @@
 #include <memory>
 #include <string>
 
+#include <xtensor/xbuilder.hpp>
+
 #include <xtgrad/autograd/custom_op.hpp>
+#include <xtgrad/autograd/gradcheck.hpp>
 #include <xtgrad/autograd/ops.hpp>
 #include <xtgrad/autograd/tape.hpp>
 
@@ -214,6 +217,30 @@ BOOST_AUTO_TEST_CASE(a_custom_op_info_need_not_outlive_its_tensors) {
 
     // Built-in ops share one copy of their name instead of one per recorded op.
     BOOST_TEST((x * x).op_name().data() == (x * x).op_name().data());
+}
+
+BOOST_AUTO_TEST_CASE(the_natural_call_forms_compile) {
+    // Each of these once failed to compile (ambiguous overload, T not deduced); the older
+    // spellings must keep working too.
+    auto x = param({0.5, 2.0});
+    auto y = sum(x * x);
+    y.backward({.retain_graph = true});
+    y.backward(BackwardOptions{.retain_graph = true});
+    y.backward();
+    BOOST_TEST(x.grad() == (Array<double>{3.0, 12.0}), tt::per_element());
+    (x * 2.0).backward(xt::ones<double>({2}));  // a seed expression
+    BOOST_TEST(x.grad() == (Array<double>{5.0, 14.0}), tt::per_element());
+
+    const auto square_sum = [](const std::vector<Tensor<double>>& in) {
+        return sum(in[0] * in[0]);
+    };
+    const Array<double> a{0.5, 2.0};
+    BOOST_TEST(gradcheck(square_sum, {a}).ok);
+    BOOST_TEST(gradcheck(square_sum, {a, Array<double>{1.0}}, {}).ok);
+    BOOST_TEST(gradcheck<double>(square_sum, {a}).ok);
+    BOOST_TEST(gradcheck(square_sum, std::vector<Array<double>>{a}).ok);
+    const TensorFunction<double> as_function = square_sum;
+    BOOST_TEST(gradcheck(as_function, {a}).ok);
 }
 
 BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op_that_produced_a_nan) {
