@@ -200,6 +200,20 @@ BOOST_AUTO_TEST_CASE(only_leaves_change_requires_grad) {
     BOOST_TEST(w.op_name() == "leaf");
 }
 
+BOOST_AUTO_TEST_CASE(detach_copies_the_value) {
+    auto w = param({1.0, 2.0});
+    auto y = w * 2.0;
+    auto dw = w.detach();
+    auto dy = y.detach();
+    dw.mutable_value()(0) = 5.0;
+    dy.mutable_value()(1) = -1.0;
+    BOOST_TEST(w.value() == (Array<double>{1.0, 2.0}), tt::per_element());
+    BOOST_TEST(y.value() == (Array<double>{2.0, 4.0}), tt::per_element());
+    BOOST_TEST(w.version() == 0u);
+    sum(y).backward();  // y's op saw no in-place change
+    BOOST_TEST(w.grad() == (Array<double>{2.0, 2.0}), tt::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(a_custom_op_info_need_not_outlive_its_tensors) {
     auto x = param({3.0});
     auto y = square_with_a_local_op_info(x);  // reading freed memory here shows under ASan
