@@ -1,5 +1,6 @@
 // Every built-in op (op_info.hpp) against its forward reference and against finite differences,
-// over every case in op_cases.cpp: float64 with tight tolerances, float32 as a smoke test.
+// over every case in op_cases.cpp: float64 with tight tolerances, float32 as a smoke test. Each
+// case also runs into pre-filled gradients and with a leaf used twice (check_accumulation).
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
