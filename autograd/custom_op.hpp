@@ -15,6 +15,11 @@
 // ctx.slot(). It captures what it needs (tensors by handle: cheap, and version-checked).
 // Check it with gradcheck() (gradcheck.hpp) and, if it replaces a composition of existing ops,
 // with check_backward().
+//
+// The OpInfo need only live for the record_op call: the recorded node keeps its own copy, with
+// the name copied once per distinct name into storage that lives as long as the program (so a
+// function-local OpInfo, or one whose name points into a temporary std::string, is fine). Give
+// ops fixed names: a name built per call, e.g. with a counter, is kept forever.
 #pragma once
 
 #include <initializer_list>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -51,11 +52,51 @@ std::vector<Tensor<T>> make_leaves(const std::vector<Array<T>>& inputs,
     return leaves;
 }
 
+/// Infinite for any NaN or Inf, even two equal infinities: a gradient check is only meaningful
+/// on finite values (Inf / Inf would be a NaN ratio that no comparison catches).
 double error_ratio(double a, double b, const GradcheckOptions& options) {
-    const double tolerance = options.atol + options.rtol * std::max(std::abs(a), std::abs(b));
+    if (!std::isfinite(a) || !std::isfinite(b)) return std::numeric_limits<double>::infinity();
     const double diff = std::abs(a - b);
-    if (std::isnan(diff)) return std::numeric_limits<double>::infinity();
-    return diff / tolerance;
+    if (diff == 0) return 0;  // also with atol 0 at a == b == 0
+    return diff / (options.atol + options.rtol * std::max(std::abs(a), std::abs(b)));
+}
+
+std::string non_finite_note(double a, double b) {
+    return std::isfinite(a) && std::isfinite(b) ? std::string() : " (a non-finite value)";
+}
+
+/// The first NaN or Inf of values, as a message, or empty if all are finite.
+template <class T>
+std::string first_non_finite(const Array<T>& values, const std::string& what) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const double v = static_cast<double>(values.data()[i]);
+        if (!std::isfinite(v))
+            return what + " has a non-finite value (" + (std::isnan(v) ? "NaN" : "Inf") +
+                   ") at flat index " + std::to_string(i) + " of shape " +
+                   to_string(values.shape());
+    }
+    return {};
+}
+
+/// Why a check over these inputs and this output would check nothing, or empty.
+template <class T>
+std::string nothing_to_check(const std::vector<Array<T>>& inputs, const Shape& output,
+                             const GradcheckOptions& options) {
+    if (inputs.empty()) return "gradcheck has nothing to check: no inputs";
+    std::size_t elements = 0;
+    bool any_differentiable = false;
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+        if (!is_differentiable(options, k)) continue;
+        any_differentiable = true;
+        elements += inputs[k].size();
+    }
+    if (!any_differentiable) return "gradcheck has nothing to check: no input is differentiable";
+    if (elements == 0)
+        return "gradcheck has nothing to check: the differentiable inputs have no elements";
+    if (element_count(output) == 0)
+        return "gradcheck has nothing to check: the output " + to_string(output) +
+               " has no elements";
+    return {};
 }
 
 template <class T>
@@ -87,22 +128,22 @@ std::string element_name(std::size_t input, std::size_t index, const Shape& shap
 }  // namespace
 
 template <class T>
-GradcheckResult gradcheck(const TensorFunction<T>& f, const std::vector<Array<T>>& inputs,
-                          const GradcheckOptions& options) {
+GradcheckResult gradcheck(const std::type_identity_t<TensorFunction<T>>& f,
+                          const std::vector<Array<T>>& inputs, const GradcheckOptions& options) {
     GradcheckResult result;
     std::vector<Tensor<T>> leaves = make_leaves(inputs, options);
     Tensor<T> out = f(leaves);
     const Array<T> weights = projection<T>(out.shape(), options.seed);
 
-    bool any_differentiable = false;
-    for (std::size_t k = 0; k < inputs.size(); ++k)
-        any_differentiable |= is_differentiable(options, k);
-    if (any_differentiable && !out.requires_grad()) {
-        result.ok = false;
+    result.message = nothing_to_check(inputs, out.shape(), options);
+    if (result.message.empty()) result.message = first_non_finite(out.value(), "the output");
+    if (result.message.empty() && !out.requires_grad())
         result.message = "the output does not require a gradient: the function recorded nothing";
+    if (!result.message.empty()) {
+        result.ok = false;
         return result;
     }
-    if (out.requires_grad()) out.backward(weights);
+    out.backward(weights);
 
     Worst worst;
     for (std::size_t k = 0; k < inputs.size(); ++k) {
@@ -131,7 +172,6 @@ GradcheckResult gradcheck(const TensorFunction<T>& f, const std::vector<Array<T>
             worst.offer(error_ratio(a, numeric, options), k, i, a, numeric);
         }
     }
-    if (worst.ratio < 0) return result;  // nothing to check
     result.input = worst.input;
     result.index = worst.index;
     result.analytic = worst.a;
@@ -142,8 +182,9 @@ GradcheckResult gradcheck(const TensorFunction<T>& f, const std::vector<Array<T>
     text.precision(10);
     text << (result.ok ? "gradcheck passed; worst: " : "gradcheck FAILED at ")
          << element_name(worst.input, worst.index, inputs[worst.input].shape()) << ": analytic "
-         << worst.a << ", numeric " << worst.b << " (error " << worst.ratio
-         << "x the tolerance atol " << options.atol << " + rtol " << options.rtol << ")";
+         << worst.a << ", numeric " << worst.b << non_finite_note(worst.a, worst.b) << " (error "
+         << worst.ratio << "x the tolerance atol " << options.atol << " + rtol " << options.rtol
+         << ")";
     result.message = text.str();
     return result;
 }
@@ -176,7 +217,7 @@ CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
     result.value_error = std::max(values.ratio, 0.0);
     if (result.value_error > 1)
         text << "outputs differ at element " << values.index << ": candidate " << values.a
-             << ", reference " << values.b << ". ";
+             << ", reference " << values.b << non_finite_note(values.a, values.b) << ". ";
 
     const Array<T> weights = projection<T>(out_c.shape(), options.seed);
     if (out_c.requires_grad()) out_c.backward(weights);
@@ -198,21 +239,69 @@ CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
     if (result.gradient_error > 1)
         text << "gradients differ at "
              << element_name(grads.input, grads.index, inputs[grads.input].shape())
-             << ": candidate " << grads.a << ", reference " << grads.b << ". ";
+             << ": candidate " << grads.a << ", reference " << grads.b
+             << non_finite_note(grads.a, grads.b) << ". ";
+
+    // Again from leaves whose gradients already hold random values: a backward must add to
+    // them. Fresh leaves cannot tell an op that overwrites its slot (gemm with beta 0) from one
+    // that accumulates. The tolerance is a few roundings: gemm adds the old value in its kernel.
+    const double tight = 64 * static_cast<double>(std::numeric_limits<T>::epsilon());
+    Worst accumulation;
+    const char* accumulation_path = "candidate";
+    for (const bool is_candidate : {true, false}) {
+        const std::vector<Tensor<T>>& clean = is_candidate ? leaves_c : leaves_r;
+        std::vector<Tensor<T>> leaves = make_leaves(inputs, options);
+        std::vector<Array<T>> prefill(inputs.size());
+        for (std::size_t k = 0; k < inputs.size(); ++k) {
+            if (!is_differentiable(options, k)) continue;
+            prefill[k] = projection<T>(inputs[k].shape(), options.seed + 1 + k);
+            leaves[k].mutable_grad() = prefill[k];
+        }
+        Tensor<T> out = (is_candidate ? candidate : reference)(leaves);
+        if (out.requires_grad()) out.backward(weights);
+        for (std::size_t k = 0; k < inputs.size(); ++k) {
+            if (!is_differentiable(options, k)) continue;
+            Array<T> zeros;
+            const Array<T>& analytic = gradient_or_zeros(clean[k], zeros);
+            double scale = 0;
+            for (const T a : analytic) scale = std::max(scale, std::abs(static_cast<double>(a)));
+            for (std::size_t i = 0; i < analytic.size(); ++i) {
+                const double p = prefill[k].data()[i];
+                const double a = analytic.data()[i];
+                const double got = leaves[k].grad().data()[i];
+                const double bound = tight * (std::abs(p) + std::abs(a) + scale + 1);
+                const double ratio = std::isfinite(got) ? std::abs(got - (p + a)) / bound
+                                                        : std::numeric_limits<double>::infinity();
+                if (ratio > accumulation.ratio) {
+                    accumulation.offer(ratio, k, i, got, p + a);
+                    accumulation_path = is_candidate ? "candidate" : "reference";
+                }
+            }
+        }
+    }
+    result.accumulation_error = std::max(accumulation.ratio, 0.0);
+    if (result.accumulation_error > 1)
+        text << "the " << accumulation_path << " does not add to an existing gradient: at "
+             << element_name(accumulation.input, accumulation.index,
+                             inputs[accumulation.input].shape())
+             << " the pre-filled gradient became " << accumulation.a << ", expected "
+             << accumulation.b << " (pre-fill + gradient). ";
 
     result.finite_differences = gradcheck(candidate, inputs, options);
     if (!result.finite_differences.ok) text << result.finite_differences.message;
-    result.ok =
-        result.value_error <= 1 && result.gradient_error <= 1 && result.finite_differences.ok;
+    result.ok = result.value_error <= 1 && result.gradient_error <= 1 &&
+                result.accumulation_error <= 1 && result.finite_differences.ok;
     result.message =
         result.ok ? "candidate agrees with the reference and with finite differences" : text.str();
     return result;
 }
 
-template GradcheckResult gradcheck(const TensorFunction<float>&, const std::vector<Array<float>>&,
-                                   const GradcheckOptions&);
-template GradcheckResult gradcheck(const TensorFunction<double>&, const std::vector<Array<double>>&,
-                                   const GradcheckOptions&);
+template GradcheckResult gradcheck<float>(const TensorFunction<float>&,
+                                          const std::vector<Array<float>>&,
+                                          const GradcheckOptions&);
+template GradcheckResult gradcheck<double>(const TensorFunction<double>&,
+                                           const std::vector<Array<double>>&,
+                                           const GradcheckOptions&);
 template CheckBackwardResult check_backward(const TensorFunction<float>&,
                                             const TensorFunction<float>&,
                                             const std::vector<Array<float>>&,

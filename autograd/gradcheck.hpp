@@ -4,11 +4,16 @@
 // double, through a random projection of f's output (so every output element is checked, not
 // only a sum). check_backward compares a hand-written op with a reference composed of other
 // ops: values, gradients, and the hand-written one against finite differences.
+//
+// Both fail on any NaN or Inf (in an output, an analytic or a numeric gradient) and on a check
+// over nothing: no inputs, nothing differentiable, or no elements to compare.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "xtgrad/autograd/tensor.hpp"
@@ -42,14 +47,26 @@ struct GradcheckResult {
     explicit operator bool() const { return ok; }
 };
 
+/// T comes from the inputs, so f may be any callable (a lambda taking
+/// const std::vector<Tensor<T>>&), and the inputs a braced list: gradcheck(f, {x, y}).
 template <class T>
-GradcheckResult gradcheck(const TensorFunction<T>& f, const std::vector<Array<T>>& inputs,
+GradcheckResult gradcheck(const std::type_identity_t<TensorFunction<T>>& f,
+                          const std::vector<Array<T>>& inputs,
                           const GradcheckOptions& options = {});
+template <class T>
+GradcheckResult gradcheck(const std::type_identity_t<TensorFunction<T>>& f,
+                          std::initializer_list<Array<T>> inputs,
+                          const GradcheckOptions& options = {}) {
+    return gradcheck<T>(f, std::vector<Array<T>>(inputs), options);
+}
 
 struct CheckBackwardResult {
     bool ok = true;
-    double value_error = 0;              // max relative difference of the outputs
-    double gradient_error = 0;           // max relative difference of the two backward passes
+    double value_error = 0;     // max relative difference of the outputs
+    double gradient_error = 0;  // max relative difference of the two backward passes
+    // Worst error ratio of grad - (pre-fill + gradient) when each leaf's gradient held random
+    // values before backward (both functions); passes when <= 1.
+    double accumulation_error = 0;
     GradcheckResult finite_differences;  // of the candidate
     std::string message;
 
@@ -57,19 +74,20 @@ struct CheckBackwardResult {
 };
 
 /// Checks a hand-written (fused) op against a reference composition: same outputs, same
-/// gradients (within rtol/atol of options), and gradcheck of the candidate.
+/// gradients (within rtol/atol of options), gradients added to what the leaves already held
+/// (within a few roundings), and gradcheck of the candidate.
 template <class T>
 CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
                                    const TensorFunction<T>& reference,
                                    const std::vector<Array<T>>& inputs,
                                    const GradcheckOptions& options = {});
 
-extern template GradcheckResult gradcheck(const TensorFunction<float>&,
-                                          const std::vector<Array<float>>&,
-                                          const GradcheckOptions&);
-extern template GradcheckResult gradcheck(const TensorFunction<double>&,
-                                          const std::vector<Array<double>>&,
-                                          const GradcheckOptions&);
+extern template GradcheckResult gradcheck<float>(const TensorFunction<float>&,
+                                                 const std::vector<Array<float>>&,
+                                                 const GradcheckOptions&);
+extern template GradcheckResult gradcheck<double>(const TensorFunction<double>&,
+                                                  const std::vector<Array<double>>&,
+                                                  const GradcheckOptions&);
 extern template CheckBackwardResult check_backward(const TensorFunction<float>&,
                                                    const TensorFunction<float>&,
                                                    const std::vector<Array<float>>&,

@@ -49,6 +49,7 @@ template <class T>
 Tensor<T> relu(const Tensor<T>& x);
 template <class T>
 Tensor<T> erf(const Tensor<T>& x);
+/// x^exponent; the gradient of x^0 is 0 everywhere, also at x == 0.
 template <class T>
 Tensor<T> pow(const Tensor<T>& x, T exponent);
 template <class T>

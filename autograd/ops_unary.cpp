@@ -78,7 +78,11 @@ template <class T>
 Tensor<T> pow(const Tensor<T>& x, T exponent) {
     return elementwise(
         op_info::pow, x, [exponent](T v) { return std::pow(v, exponent); },
-        [exponent](T v, T) { return exponent * std::pow(v, exponent - T(1)); });
+        // x^0 is constant: its gradient is 0 everywhere, also at x == 0 where the general
+        // formula gives 0 * inf = NaN (PyTorch's convention).
+        [exponent](T v, T) {
+            return exponent == T(0) ? T(0) : exponent * std::pow(v, exponent - T(1));
+        });
 }
 
 template <class T>

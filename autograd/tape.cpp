@@ -2,12 +2,36 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace xtgrad {
 
 namespace {
 thread_local bool t_grad_enabled = true;
 thread_local bool t_anomaly_mode = false;
+
+/// A copy of name that stays valid for the rest of the program, one per distinct name. Each
+/// thread caches the copy under the caller's character pointer, checked by content (an address
+/// reused for another name just replaces the entry), so ops with fixed names, every built-in
+/// op among them, allocate nothing per recorded op.
+std::string_view interned_name(std::string_view name) {
+    thread_local std::unordered_map<const char*, std::string_view> cache;
+    const auto hit = cache.find(name.data());
+    if (hit != cache.end() && hit->second == name) return hit->second;
+    static std::mutex mutex;
+    // Never destroyed: tensors in static storage may still name their op during exit.
+    static auto* const pool = new std::unordered_set<std::string>();
+    std::string_view stored;
+    {
+        std::lock_guard lock(mutex);
+        stored = *pool->emplace(name).first;  // elements never move
+    }
+    cache[name.data()] = stored;
+    return stored;
+}
 }  // namespace
 
 bool grad_enabled() {
@@ -98,7 +122,7 @@ GradSlot<T> BackwardContext<T>::slot(std::size_t input) {
 template <class T>
 Node<T>::Node(const OpInfo& op, std::uint64_t sequence, std::vector<ImplPtr> inputs,
               detail::TensorImpl<T>* output, BackwardFn backward)
-    : op_(&op),
+    : op_{interned_name(op.name), op.differentiable},
       sequence_(sequence),
       inputs_(std::move(inputs)),
       output_(output),
@@ -109,7 +133,7 @@ Node<T>::Node(const OpInfo& op, std::uint64_t sequence, std::vector<ImplPtr> inp
 
 template <class T>
 std::string Node<T>::describe() const {
-    std::string text = std::string(op_->name) + " (#" + std::to_string(sequence_);
+    std::string text = std::string(op_.name) + " (#" + std::to_string(sequence_);
     if (!inputs_.empty()) {
         text += ", inputs ";
         for (std::size_t i = 0; i < inputs_.size(); ++i) {

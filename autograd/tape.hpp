@@ -101,7 +101,9 @@ class Node {
     Node(const OpInfo& op, std::uint64_t sequence, std::vector<ImplPtr> inputs,
          detail::TensorImpl<T>* output, BackwardFn backward);
 
-    const OpInfo& op() const { return *op_; }
+    /// A copy of the recorded OpInfo whose name lives as long as the program: nodes outlive the
+    /// caller's OpInfo, which may be a local (see custom_op.hpp).
+    const OpInfo& op() const { return op_; }
     /// Position on the tape: ops are numbered in creation order, per thread and element type.
     std::uint64_t sequence() const { return sequence_; }
     bool released() const { return released_; }
@@ -120,7 +122,7 @@ class Node {
   private:
     friend class BackwardContext<T>;
 
-    const OpInfo* op_;
+    OpInfo op_;
     std::uint64_t sequence_;
     std::vector<ImplPtr> inputs_;
     std::vector<std::uint64_t> input_versions_;

@@ -149,7 +149,7 @@ void Tensor<T>::backward(BackwardOptions options) const {
 }
 
 template <class T>
-void Tensor<T>::backward(const Array<T>& seed, BackwardOptions options) const {
+void Tensor<T>::backward_with_seed(const Array<T>& seed, BackwardOptions options) const {
     if (seed.shape() != shape())
         throw ShapeError("backward", seed.shape(), shape(),
                          "the seed gradient must have the tensor's shape");

@@ -15,6 +15,7 @@
 //   version throws instead of silently using the modified value.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -100,8 +101,14 @@ class Tensor {
 
     /// Backward from a one-element tensor (seeded with 1).
     void backward(BackwardOptions options = {}) const;
-    /// Backward with an explicit seed gradient of this tensor's shape.
-    void backward(const Array<T>& seed, BackwardOptions options = {}) const;
+    /// Backward with an explicit seed gradient of this tensor's shape (an Array or an xtensor
+    /// expression). A template so that no braced list deduces a seed: with a plain Array
+    /// parameter GCC 12 finds backward({.retain_graph = true}) ambiguous.
+    template <class Seed>
+    requires std::convertible_to<const Seed&, Array<T>>
+    void backward(const Seed& seed, BackwardOptions options = {}) const {
+        backward_with_seed(seed, options);
+    }
 
     /// A new leaf holding a copy of the value, outside any graph.
     Tensor detach() const;
@@ -110,6 +117,8 @@ class Tensor {
     const std::shared_ptr<detail::TensorImpl<T>>& impl_ptr() const { return impl_; }
 
   private:
+    void backward_with_seed(const Array<T>& seed, BackwardOptions options) const;
+
     std::shared_ptr<detail::TensorImpl<T>> impl_;
 };
 

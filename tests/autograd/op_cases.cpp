@@ -1,6 +1,7 @@
 #include "op_cases.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include <xtensor/xmanipulation.hpp>
 #include <xtensor/xmath.hpp>
@@ -310,6 +311,73 @@ void add_structural_family(std::map<std::string, std::vector<OpCase<T>>>& cases,
     }
 }
 
+/// Cases in the regions the families above avoid: saturation, overflow, negative and fractional
+/// bases, scalar denominators and exact ties.
+template <class T>
+void add_edge_family(std::map<std::string, std::vector<OpCase<T>>>& cases, TestRandom& rng) {
+    // Saturated sigmoid: in float32 exp(90) overflows to inf and sigmoid(-90) must be exactly 0.
+    cases["sigmoid"].push_back(unary_case<T>(
+        "sigmoid saturated at +-30 and +-90", Array<T>{-90, -30, -1, T(0.5), 30, 90},
+        [](auto& x) { return sigmoid(x); },
+        [](auto& x) { return Array<T>(T(1) / (T(1) + xt::exp(-x))); }));
+    // exp within a factor e^1.5 of the largest finite T (88.7 in float32, 709.8 in float64).
+    const T top = std::log(std::numeric_limits<T>::max());
+    cases["exp"].push_back(unary_case<T>(
+        "exp near overflow", Array<T>{top - T(3), top - T(2), top - T(1.5)},
+        [](auto& x) { return exp(x); }, [](auto& x) { return Array<T>(xt::exp(x)); }));
+
+    // pow: negative bases with integer exponents, fractional bases, and x^0 through 0.
+    for (const T exponent : {T(2), T(3), T(-2)}) {
+        cases["pow"].push_back(unary_case<T>(
+            "pow negative and positive bases ^" + std::to_string(static_cast<int>(exponent)),
+            rng.away_from_zero<T>({3, 4}, 0.5, 2.0),
+            [exponent](auto& x) { return pow(x, exponent); },
+            [exponent](auto& x) { return Array<T>(xt::pow(x, exponent)); }));
+    }
+    cases["pow"].push_back(unary_case<T>(
+        "pow fractional bases ^0.5", rng.uniform_array<T>({2, 3}, 0.05, 0.9),
+        [](auto& x) { return pow(x, T(0.5)); },
+        [](auto& x) { return Array<T>(xt::pow(x, T(0.5))); }));
+    cases["pow"].push_back(unary_case<T>(
+        "pow ^0 through 0", Array<T>{0, T(-1.5), T(0.75), 2}, [](auto& x) { return pow(x, T(0)); },
+        [](auto& x) { return Array<T>(xt::pow(x, T(0))); }));
+
+    // div by a scalar, rank 0 and rank 1, broadcast over a matrix.
+    for (const auto& [sa, sb] : std::vector<std::pair<Shape, Shape>>{{{3, 4}, {}}, {{2, 3}, {1}}})
+        cases["div"].push_back(binary_case<T>(
+            shapes_label("div", sa, sb) + " (scalar denominator)", rng.uniform_array<T>(sa, -1, 1),
+            rng.away_from_zero<T>(sb, 0.5, 2.0), [](auto& a, auto& b) { return a / b; },
+            [](auto& a, auto& b) { return Array<T>(a / b); }));
+
+    // maximum with exact ties under broadcasting: the gradient is split evenly on a tie, which
+    // is also what the central difference gives there. Other pairs differ by at least 1/4.
+    const auto quarters = [&](const Shape& shape) {
+        Array<T> x = rng.uniform_array<T>(shape, -1, 1);
+        for (auto& v : x) v = std::round(v * 4) / 4;
+        return x;
+    };
+    for (const auto& [sa, sb] :
+         std::vector<std::pair<Shape, Shape>>{{{3, 4}, {4}}, {{3, 1}, {1, 4}}, {{}, {2, 3}}}) {
+        Array<T> a = quarters(sa);
+        Array<T> b = quarters(sb);
+        // Force ties: copy some of b's values into a (or a's single value into b).
+        if (a.size() == 1) {
+            b.data()[0] = b.data()[4] = a.data()[0];
+        } else if (b.dimension() == 1) {
+            a(0, 0) = b(0);
+            a(1, 1) = b(1);
+            a(2, 3) = b(3);
+        } else {
+            b(0, 2) = a(1, 0);
+            b(0, 0) = a(2, 0);
+        }
+        cases["maximum"].push_back(binary_case<T>(
+            shapes_label("maximum", sa, sb) + " with ties", a, b,
+            [](auto& x, auto& y) { return maximum(x, y); },
+            [](auto& x, auto& y) { return Array<T>(xt::maximum(x, y)); }));
+    }
+}
+
 }  // namespace
 
 template <class T>
@@ -319,6 +387,7 @@ std::map<std::string, std::vector<OpCase<T>>> op_cases() {
     add_binary_family(cases, rng);
     add_unary_family(cases, rng);
     add_structural_family(cases, rng);
+    add_edge_family(cases, rng);
     return cases;
 }
 

@@ -1,6 +1,7 @@
 // Bad shapes throw ShapeError naming the op and the shapes; nothing is asserted away.
 #include <boost/test/unit_test.hpp>
 
+#include <xtgrad/autograd/custom_op.hpp>
 #include <xtgrad/autograd/ops.hpp>
 
 using namespace xtgrad;
@@ -64,6 +65,23 @@ BOOST_AUTO_TEST_CASE(labels) {
     BOOST_CHECK_THROW(gather(zeros({2, 3}), bad), std::out_of_range);
     BOOST_CHECK_THROW(one_hot<double>(bad, 3), std::out_of_range);
     expect_shape_error([] { argmax(zeros({4})); }, {"argmax", "(4)"});
+}
+
+BOOST_AUTO_TEST_CASE(a_backward_accumulating_the_wrong_shape_names_the_op) {
+    static constexpr OpInfo kWrongShape{"wrong_gradient_shape"};
+    for (const bool prefilled : {false, true}) {
+        Tensor<double> x(xt::zeros<double>({2, 3}), true);
+        if (prefilled) x.mutable_grad().fill(1.0);  // the add-to-existing path checks too
+        auto y =
+            record_op(kWrongShape, Array<double>(x.value()), {x}, [](BackwardContext<double>& ctx) {
+                ctx.accumulate(0, Array<double>(xt::zeros<double>({3, 2})));
+            });
+        expect_shape_error([&] { sum(y).backward(); },
+                           {"wrong_gradient_shape backward", "(3, 2)", "(2, 3)"});
+        if (prefilled)
+            BOOST_TEST(x.grad() == (Array<double>(xt::ones<double>({2, 3}))),
+                       boost::test_tools::per_element());
+    }
 }
 
 BOOST_AUTO_TEST_CASE(item_of_a_multi_element_tensor) {

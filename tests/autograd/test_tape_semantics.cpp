@@ -1,6 +1,14 @@
 // The gradient semantics promised in tensor.hpp and tape.hpp, one test each.
 #include <boost/test/unit_test.hpp>
 
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include <xtensor/xbuilder.hpp>
+
+#include <xtgrad/autograd/custom_op.hpp>
+#include <xtgrad/autograd/gradcheck.hpp>
 #include <xtgrad/autograd/ops.hpp>
 #include <xtgrad/autograd/tape.hpp>
 
@@ -15,6 +23,21 @@ Tensor<double> param(Array<double> v) {
 
 std::size_t live_nodes() {
     return Tape<double>::current().live_nodes();
+}
+
+/// x^2 recorded under op.
+Tensor<double> square_as(const OpInfo& op, const Tensor<double>& x) {
+    return record_op(op, Array<double>(x.value() * x.value()), {x},
+                     [x](BackwardContext<double>& ctx) {
+                         ctx.accumulate(0, Array<double>(2.0 * x.value() * ctx.grad_output()));
+                     });
+}
+
+/// Records under an OpInfo on the heap, named by a heap string: both are freed on return.
+Tensor<double> square_with_a_local_op_info(const Tensor<double>& x) {
+    const std::string name = "square_from_a_function_local_op_info";  // too long for SSO
+    const auto op = std::make_unique<OpInfo>(OpInfo{name});
+    return square_as(*op, x);
 }
 
 }  // namespace
@@ -175,6 +198,63 @@ BOOST_AUTO_TEST_CASE(only_leaves_change_requires_grad) {
     BOOST_TEST(!d.requires_grad());
     BOOST_TEST(y.op_name() == "mul");
     BOOST_TEST(w.op_name() == "leaf");
+}
+
+BOOST_AUTO_TEST_CASE(detach_copies_the_value) {
+    auto w = param({1.0, 2.0});
+    auto y = w * 2.0;
+    auto dw = w.detach();
+    auto dy = y.detach();
+    dw.mutable_value()(0) = 5.0;
+    dy.mutable_value()(1) = -1.0;
+    BOOST_TEST(w.value() == (Array<double>{1.0, 2.0}), tt::per_element());
+    BOOST_TEST(y.value() == (Array<double>{2.0, 4.0}), tt::per_element());
+    BOOST_TEST(w.version() == 0u);
+    sum(y).backward();  // y's op saw no in-place change
+    BOOST_TEST(w.grad() == (Array<double>{2.0, 2.0}), tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_custom_op_info_need_not_outlive_its_tensors) {
+    auto x = param({3.0});
+    auto y = square_with_a_local_op_info(x);  // reading freed memory here shows under ASan
+    BOOST_TEST(y.op_name() == "square_from_a_function_local_op_info");
+
+    // Deterministic without a sanitizer: change the OpInfo and its characters after recording.
+    char name[] = "local_op";
+    OpInfo info{name};
+    auto z = square_as(info, x);
+    std::strcpy(name, "reused!!");
+    info.name = "other";
+    BOOST_TEST(z.op_name() == "local_op");
+    sum(y + z).backward();
+    BOOST_TEST(x.grad()(0) == 12.0);
+
+    // Built-in ops share one copy of their name instead of one per recorded op.
+    BOOST_TEST((x * x).op_name().data() == (x * x).op_name().data());
+}
+
+BOOST_AUTO_TEST_CASE(the_natural_call_forms_compile) {
+    // Each of these once failed to compile (ambiguous overload, T not deduced); the older
+    // spellings must keep working too.
+    auto x = param({0.5, 2.0});
+    auto y = sum(x * x);
+    y.backward({.retain_graph = true});
+    y.backward(BackwardOptions{.retain_graph = true});
+    y.backward();
+    BOOST_TEST(x.grad() == (Array<double>{3.0, 12.0}), tt::per_element());
+    (x * 2.0).backward(xt::ones<double>({2}));  // a seed expression
+    BOOST_TEST(x.grad() == (Array<double>{5.0, 14.0}), tt::per_element());
+
+    const auto square_sum = [](const std::vector<Tensor<double>>& in) {
+        return sum(in[0] * in[0]);
+    };
+    const Array<double> a{0.5, 2.0};
+    BOOST_TEST(gradcheck(square_sum, {a}).ok);
+    BOOST_TEST(gradcheck(square_sum, {a, Array<double>{1.0}}, {}).ok);
+    BOOST_TEST(gradcheck<double>(square_sum, {a}).ok);
+    BOOST_TEST(gradcheck(square_sum, std::vector<Array<double>>{a}).ok);
+    const TensorFunction<double> as_function = square_sum;
+    BOOST_TEST(gradcheck(as_function, {a}).ok);
 }
 
 BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op_that_produced_a_nan) {
