@@ -2,6 +2,7 @@
 
 #include <numeric>
 #include <set>
+#include <type_traits>
 
 #include <xtgrad/data/loader.hpp>
 
@@ -117,6 +118,50 @@ BOOST_AUTO_TEST_CASE(restore_continues_an_epoch) {
     other.next(batch);
     BOOST_TEST(batch.inputs.value()(0, 0) == expected);
     BOOST_CHECK_THROW(other.restore(std::vector<std::size_t>(3), 0), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(restore_accepts_only_a_permutation) {
+    Fixture f(4);
+    DataLoader<double> loader(f.inputs, f.labels, {.batch_size = 2});
+    const auto message = [&](std::vector<std::size_t> order, std::size_t position) {
+        try {
+            loader.restore(std::move(order), position);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("(accepted)");
+    };
+    BOOST_TEST(message({0, 1, 2, 1000000}, 0).find("index 1000000 is outside") !=
+               std::string::npos);
+    BOOST_TEST(message({0, 1, 1, 3}, 0).find("index 1 appears twice") != std::string::npos);
+    BOOST_TEST(message({3, 2, 1, 0}, 3).find("position 3 is past") != std::string::npos);
+    BOOST_TEST(message({3, 2, 1, 0}, 1) == "(accepted)");
+}
+
+BOOST_AUTO_TEST_CASE(an_epoch_is_a_range) {
+    Fixture f(10);
+    StdRandom a(5);
+    StdRandom b(5);
+    DataLoader<double> ranged(f.inputs, f.labels, {.batch_size = 4, .shuffle = true}, &a);
+    DataLoader<double> stepped(f.inputs, f.labels, {.batch_size = 4, .shuffle = true}, &b);
+    for (int epoch = 0; epoch < 2; ++epoch) {  // each loop over the range is a new epoch
+        std::vector<std::size_t> seen;
+        std::size_t batches = 0;
+        for (const auto& batch : ranged) {
+            BOOST_TEST(batch.index == batches++);
+            for (std::size_t j = 0; j < batch.size(); ++j)
+                seen.push_back(static_cast<std::size_t>(batch.inputs.value()(j, 0)));
+        }
+        BOOST_TEST(batches == 3u);
+        BOOST_TEST(seen == epoch_samples(stepped), boost::test_tools::per_element());
+    }
+    // The loader views its data: a temporary would dangle, so it does not compile.
+    static_assert(!std::is_constructible_v<DataLoader<double>, Array<double>&&,
+                                           std::span<const Label>, LoaderOptions>);
+    static_assert(!std::is_constructible_v<DataLoader<double>, const Array<double>&,
+                                           std::vector<Label>&&, LoaderOptions>);
+    static_assert(std::is_constructible_v<DataLoader<double>, const Array<double>&,
+                                          const std::vector<Label>&, LoaderOptions>);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -169,6 +169,60 @@ BOOST_AUTO_TEST_CASE(bad_options_and_parameter_lists_are_rejected) {
     SGD<double> opt({p}, SGDOptions{.lr = 0.1});
     BOOST_CHECK_THROW(opt.set_lr(-1), std::invalid_argument);
     BOOST_TEST(opt.options().lr == 0.1);
+    BOOST_CHECK_THROW(SGD<double>({p}, SGDOptions{.momentum = 0.9}), std::invalid_argument);
+    try {
+        SGD<double>({p, p}, SGDOptions{.lr = 0.1});  // updated twice per step, PyTorch warns
+        BOOST_FAIL("a parameter listed twice was accepted");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()).find("listed twice") != std::string::npos, e.what());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(reading_a_fresh_gradient_does_not_make_it_stepped) {
+    // grad() reads zeros without defining the gradient, so weight decay does not move a
+    // parameter that received no gradient (as in PyTorch, where its .grad stays None).
+    auto p = Tensor<double>::parameter(Array<double>{1.0, -2.0});
+    const Tensor<double>& view = p;
+    BOOST_TEST(view.grad()(0) == 0.0);
+    BOOST_TEST(!p.has_grad());
+    SGD<double> opt({p}, SGDOptions{.lr = 0.1, .weight_decay = 0.5});
+    opt.step();
+    BOOST_TEST(p.value()(0) == 1.0);
+    BOOST_TEST(p.value()(1) == -2.0);
+}
+
+BOOST_AUTO_TEST_CASE(weight_decay_without_momentum_matches_pytorch) {
+    // torch.optim.SGD([p], lr=0.1, weight_decay=0.5) with p = [1, -2], grad = [3, 4]:
+    // p - 0.1 * (g + 0.5 p) = [0.65, -2.3].
+    auto p = Tensor<double>::parameter(Array<double>{1.0, -2.0});
+    SGD<double> opt({p}, SGDOptions{.lr = 0.1, .weight_decay = 0.5});
+    p.mutable_grad() = Array<double>{3.0, 4.0};
+    opt.step();
+    BOOST_TEST(p.value()(0) == 0.65, boost::test_tools::tolerance(1e-15));
+    BOOST_TEST(p.value()(1) == -2.3, boost::test_tools::tolerance(1e-15));
+}
+
+BOOST_AUTO_TEST_CASE(a_gradient_or_buffer_of_another_shape_is_refused_by_name) {
+    for (const double momentum : {0.0, 0.9}) {
+        auto p = Tensor<double>::parameter(Array<double>{1.0, 2.0});
+        p.set_name("fc1.weight");
+        SGD<double> opt({p}, SGDOptions{.lr = 0.1, .momentum = momentum});
+        sum(p * 2.0).backward();
+        opt.step();
+        // A larger value after backward: the old gradient no longer fits.
+        sum(p * 2.0).backward();
+        p.mutable_value() = Array<double>{1.0, 2.0, 3.0};
+        try {
+            opt.step();
+            BOOST_FAIL("a stale gradient was applied");
+        } catch (const ShapeError& e) {
+            BOOST_TEST(std::string(e.what()).find("fc1.weight") != std::string::npos, e.what());
+        }
+        // A resized gradient would update only part of the parameter.
+        p.mutable_value() = Array<double>{1.0, 2.0};
+        p.mutable_grad() = Array<double>{1.0};
+        BOOST_CHECK_THROW(opt.step(), ShapeError);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,173 @@
+// The library's Trainer over a model, loss and optimizer of the user's own: any nn::Module,
+// any nn::Loss, any optim::Optimizer (here one written in the test), with an Observer, and a
+// checkpoint of it resumed bit for bit. (This suite is in no list: ctest discovers it.)
+#include <boost/test/unit_test.hpp>
+
+#include <bit>
+#include <cmath>
+
+#include <xtgrad/nn/nn.hpp>
+#include <xtgrad/train/checkpoint.hpp>
+#include <xtgrad/train/trainer.hpp>
+
+#include "../support/temp_dir.hpp"
+
+using namespace xtgrad;
+
+namespace {
+
+struct TinyNet : nn::Module<double> {
+    explicit TinyNet(RandomEngine& rng)
+        : fc1(register_module<nn::Lineard>("fc1", 2, 8, rng)),
+          fc2(register_module<nn::Lineard>("fc2", 8, 2, rng)) {}
+    Tensord forward(const Tensord& x) override { return fc2(sigmoid(fc1(x))); }
+    nn::ModuleHolder<nn::Lineard> fc1, fc2;
+};
+
+/// sign-SGD with a step counter: an optimizer that is not SGD, with state of its own.
+class SignDescent : public optim::Optimizer<double> {
+  public:
+    SignDescent(std::vector<Tensord> parameters, double lr)
+        : Optimizer(std::move(parameters)), lr_(lr) {}
+    void step() override {
+        ++steps_;
+        for (std::size_t i = 0; i < parameters_.size(); ++i) {
+            if (!parameters_[i].has_grad()) continue;
+            const Array<double>& g = checked_grad(i);
+            double* p = parameters_[i].mutable_value().data();
+            for (std::size_t k = 0; k < g.size(); ++k) p[k] -= lr_ * ((g[k] > 0) - (g[k] < 0));
+        }
+    }
+    double lr() const override { return lr_; }
+    void set_lr(double lr) override { lr_ = lr; }
+    void store_state(io::Archive& archive, std::span<const std::string> names) const override {
+        check_names(names);
+        archive.put("optim/kind", std::string("sign"));
+        archive.put("optim/steps", std::vector<std::uint64_t>{steps_});
+    }
+    void restore_state(const io::Archive& archive, std::span<const std::string> names) override {
+        check_names(names);
+        if (archive.text("optim/kind") != "sign") throw io::ArchiveError(archive.source(), "kind");
+        steps_ = archive.integers("optim/steps").at(0);
+    }
+    std::uint64_t steps() const { return steps_; }
+
+  private:
+    double lr_;
+    std::uint64_t steps_ = 0;
+};
+
+struct CountingObserver : train::Observer {
+    void on_epoch_start(std::size_t) override { ++epochs_started; }
+    void on_step(const train::StepReport& step) override {
+        last_batch = step.batch;
+        ++steps;
+    }
+    void on_epoch_end(const train::EpochMetrics& m) override { last_epoch = m.epoch; }
+    std::size_t epochs_started = 0, steps = 0, last_batch = 0, last_epoch = 0;
+};
+
+struct Blobs {
+    Array<double> x = empty_array<double>({64, 2});
+    std::vector<Label> y = std::vector<Label>(64);
+    explicit Blobs(RandomEngine& rng) {
+        for (std::size_t i = 0; i < 64; ++i) {
+            y[i] = static_cast<Label>(i % 2);
+            x(i, 0) = (y[i] ? 1.0 : -1.0) + 0.3 * rng.normal();
+            x(i, 1) = (y[i] ? -1.0 : 1.0) + 0.3 * rng.normal();
+        }
+    }
+};
+
+/// A whole setup: engine, data, model, loss, optimizer, loaders and trainer.
+struct Setup {
+    StdRandom rng{11};
+    Blobs data{rng};
+    TinyNet model{rng};
+    nn::SoftmaxCrossEntropyLoss<double> loss;
+    SignDescent optimizer{model.parameters(), 0.01};
+    data::DataLoader<double> train_loader{
+        data.x, data.y, {.batch_size = 16, .shuffle = true}, &rng};
+    data::DataLoader<double> test_loader{data.x, data.y, {.batch_size = 16}};
+    train::Trainer<double> trainer{model, loss, optimizer, train_loader, test_loader};
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(trainer)
+
+BOOST_AUTO_TEST_CASE(any_model_loss_and_optimizer_train_and_report) {
+    Setup s;
+    CountingObserver observer;
+    s.trainer.add_observer(observer);
+    const double before = s.trainer.evaluate().first;
+    train::EpochMetrics last;
+    for (std::size_t epoch = 1; epoch <= 30; ++epoch) last = s.trainer.run_epoch(epoch);
+    BOOST_TEST(last.test_loss < before / 2, "test loss " << before << " -> " << last.test_loss);
+    BOOST_TEST(last.test_acc >= 0.95);
+    BOOST_TEST(s.optimizer.steps() == 30u * 4u);
+    BOOST_TEST(observer.epochs_started == 30u);
+    BOOST_TEST(observer.steps == 120u);
+    BOOST_TEST(observer.last_batch == 4u);
+    BOOST_TEST(observer.last_epoch == 30u);
+}
+
+BOOST_AUTO_TEST_CASE(a_checkpoint_of_any_optimizer_resumes_bit_for_bit) {
+    testing::TempDir dir;
+    Setup straight;
+    for (std::size_t epoch = 1; epoch <= 3; ++epoch) straight.trainer.run_epoch(epoch);
+
+    Setup first;
+    first.trainer.run_epoch(1);
+    first.trainer.begin_epoch(2);
+    first.trainer.train_steps([n = 0]() mutable { return ++n == 2; });  // stop mid-epoch
+    train::save_checkpoint(dir / "c.ckpt", first.trainer, first.rng, {});
+
+    Setup resumed;  // fresh weights and engine, replaced by the checkpoint
+    train::load_checkpoint(dir / "c.ckpt", resumed.trainer, resumed.rng);
+    BOOST_TEST(resumed.optimizer.steps() == 6u);
+    resumed.trainer.train_steps();
+    resumed.trainer.end_epoch(0);
+    resumed.trainer.run_epoch(3);
+    for (const auto& [name, p] : straight.model.named_parameters()) {
+        const Array<double>& other = resumed.model.parameter(name).value();
+        BOOST_TEST(std::equal(p.value().begin(), p.value().end(), other.begin()), name);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_composed_guard_switches_every_layer_and_loss) {
+    Setup s;
+    const Tensord x(s.data.x);
+    const auto fused_loss = s.loss(s.model(x), s.data.y);
+    BOOST_TEST(fused_loss.op_name() == "softmax_cross_entropy");
+    {
+        nn::ComposedGuard composed;
+        BOOST_TEST(nn::composed_enabled());
+        const auto loss = s.loss(s.model(x), s.data.y);
+        BOOST_TEST(loss.op_name() != "softmax_cross_entropy");
+        BOOST_TEST(loss.item() == fused_loss.item(), boost::test_tools::tolerance(1e-12));
+        {
+            nn::ComposedGuard fused(false);  // guards nest
+            BOOST_TEST(!nn::composed_enabled());
+        }
+        BOOST_TEST(nn::composed_enabled());
+    }
+    BOOST_TEST(!nn::composed_enabled());
+}
+
+BOOST_AUTO_TEST_CASE(module_holders_call_like_their_module) {
+    StdRandom rng(1);
+    auto mlp = nn::make_mlp<double>({{2, 3, 2}, nn::Activation::relu}, rng);
+    const Tensord x(Array<double>{{1.0, 2.0}});
+    BOOST_TEST(mlp(x).value() == mlp->forward(x).value(), boost::test_tools::per_element());
+    nn::ModuleHolder<nn::Lineard> empty;
+    try {
+        empty(x);
+        BOOST_FAIL("an empty holder was called");
+    } catch (const std::logic_error& e) {
+        BOOST_TEST(std::string(e.what()).find("ModuleHolder<Linear<double>>") != std::string::npos,
+                   e.what());
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
