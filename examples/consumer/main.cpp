@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include <xtgrad/autograd/autograd.hpp>
+#include <xtgrad/train/run_config.hpp>
 
 int main() {
     using namespace xtgrad;
@@ -16,6 +17,14 @@ int main() {
             return EXIT_FAILURE;
         }
     }
-    std::cout << "consumer: xtgrad found and working (loss " << loss.item() << ")\n";
+    // xtgrad::train is exported too: its configuration table, read from JSON.
+    train::RunConfig config;
+    train::apply_json(config, {{"batch-size", 50}});
+    if (config.batch_size != 50 || !train::validate(config).empty()) {
+        std::cerr << "consumer: xtgrad::train misread a config\n";
+        return EXIT_FAILURE;
+    }
+    std::cout << "consumer: xtgrad and xtgrad::train found and working (loss " << loss.item()
+              << ")\n";
     return EXIT_SUCCESS;
 }
