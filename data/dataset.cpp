@@ -23,16 +23,15 @@ std::filesystem::path find_file(const std::filesystem::path& dir, const std::str
     }
     std::string list;
     for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t;
-    throw std::runtime_error(dir.string() + ": no " + prefix + " " + what + " file (looked for " +
-                             list + "); run scripts/get-mnist or pass --data-dir");
+    throw MissingDataError(dir.string() + ": no " + prefix + " " + what + " file (looked for " +
+                           list + ")");
 }
 
 }  // namespace
 
 Dataset load_mnist(const std::filesystem::path& dir, Split split, std::size_t classes) {
     if (!std::filesystem::is_directory(dir))
-        throw std::runtime_error(
-            dir.string() + ": no such data directory; run scripts/get-mnist or pass --data-dir");
+        throw MissingDataError(dir.string() + ": no such data directory");
     const std::string prefix = split == Split::train ? "train" : "t10k";
     const auto image_file = find_file(dir, prefix, "images", "idx3-ubyte");
     const auto label_file = find_file(dir, prefix, "labels", "idx1-ubyte");

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +31,14 @@ enum class Split { train, test };
 /// suffix, or the "train-images.idx3-ubyte" spelling, are found too). Checks that images and
 /// labels agree in number and that labels are below `classes`. Works for MNIST and
 /// Fashion-MNIST, which share the format and file names.
+/// Throws MissingDataError naming the folder and the files it looked for when they are absent.
 Dataset load_mnist(const std::filesystem::path& dir, Split split, std::size_t classes = 10);
+
+/// The dataset's folder or one of its files does not exist (programs add how to get it).
+class MissingDataError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
 
 /// The first n samples (all if n is 0 or larger than the dataset).
 Dataset first_samples(const Dataset& dataset, std::size_t n);

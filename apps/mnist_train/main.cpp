@@ -106,6 +106,10 @@ int main(int argc, char** argv) {
         if (!config.checkpoint.empty())
             std::cerr << "the last good checkpoint is " << config.checkpoint << "\n";
         return 3;
+    } catch (const xtgrad::data::MissingDataError& e) {
+        std::cerr << "mnist-train: " << e.what()
+                  << "; run scripts/get-mnist or pass --data-dir DIR\n";
+        return 1;
     } catch (const std::exception& e) {
         std::cerr << "mnist-train: " << e.what() << "\n";
         return 1;

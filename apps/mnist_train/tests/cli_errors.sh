@@ -44,5 +44,16 @@ expect_rejected "lr must be positive" --config "$work/negative.json"
 # Flags override the file: a valid file with a bad flag fails on the flag.
 echo '{"lr": 0.05}' >"$work/good.json"
 expect_rejected "batch-size must be positive" --config "$work/good.json" --batch-size 0
+echo '{"batch_size": 10}' >"$work/old.json"
+expect_rejected "unknown key 'batch_size' (it is now 'batch-size')" --config "$work/old.json"
+
+# Missing data: the library names the folder, the program adds how to get it (exit 1).
+output=$("$train" --data-dir "$work/no-mnist" --epochs 1 2>&1)
+status=$?
+if [[ $status -ne 1 || $output != *"no-mnist: no such data directory; run scripts/get-mnist or pass --data-dir"* ]]; then
+    echo "FAIL: missing data dir exited $status: $output"; failures=$((failures + 1))
+else
+    echo "ok: missing data dir -> $output"
+fi
 
 exit $((failures > 0))
