@@ -2,6 +2,8 @@
 // file, and atomic replacement (a writer killed mid-write leaves the previous archive loadable).
 #include <boost/test/unit_test.hpp>
 
+#include <zlib.h>
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -177,6 +179,53 @@ BOOST_AUTO_TEST_CASE(model_and_optimizer_state_round_trip_and_mismatches_are_nam
     auto single = nn::make_mlp<float>({{4, 3, 2}, nn::Activation::relu}, rng);
     expect_archive_error([&] { nn::restore_parameters(loaded, *single); },
                          "is not a float32 array");
+}
+
+BOOST_AUTO_TEST_CASE(defects_behind_a_valid_checksum_are_named) {
+    // An archive written byte by byte (format version 1): one float64 entry "w" of shape (2).
+    struct Fields {
+        std::uint32_t version = 1;
+        std::uint64_t count = 1;
+        std::uint8_t kind = 1;
+        std::uint32_t rank = 1;
+        std::uint64_t dim = 2;
+        std::uint64_t payload = 16;
+        bool trailing_byte = false;
+    };
+    const auto image = [](const Fields& f) {
+        std::vector<std::uint8_t> b;
+        const auto put = [&b](const auto& v) {
+            const auto* p = reinterpret_cast<const std::uint8_t*>(&v);
+            b.insert(b.end(), p, p + sizeof v);
+        };
+        for (char c : std::string("XTGRADCK")) b.push_back(static_cast<std::uint8_t>(c));
+        put(f.version);
+        put(f.count);
+        put(std::uint32_t{1});
+        b.push_back('w');
+        put(f.kind);
+        put(f.rank);
+        put(f.dim);
+        put(f.payload);
+        put(1.5);
+        put(-2.5);
+        if (f.trailing_byte) b.push_back(0);
+        put(static_cast<std::uint32_t>(crc32(0, b.data(), static_cast<uInt>(b.size()))));
+        return b;
+    };
+    const Archive valid = parse_archive(image({}), "valid");
+    BOOST_TEST(valid.array<double>("w")(1) == -2.5);
+    const auto refused = [&](Fields f, const std::string& fragment) {
+        expect_archive_error([&] { parse_archive(image(f), "damaged"); }, fragment);
+    };
+    refused({.version = 2}, "archive version 2 (this build reads version 1)");
+    refused({.kind = 7}, "entry 'w' has unknown kind 7");
+    refused({.trailing_byte = true}, "unexpected bytes after the last entry");
+    refused({.rank = 33}, "entry 'w' has rank 33");
+    refused({.dim = std::uint64_t{1} << 62}, "entry 'w' has dimensions that overflow");
+    refused({.payload = 15}, "15 payload bytes for shape (2)");
+    refused({.count = 5}, "truncated name length");
+    refused({.dim = 3, .payload = 24}, "truncated payload");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
