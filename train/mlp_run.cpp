@@ -57,18 +57,16 @@ template <class T>
 RunResult MlpRun<T>::run(const std::function<bool()>& should_stop,
                          std::optional<nlohmann::json> settings) {
     nn::ComposedGuard path(config_.path == LayerPath::composed);
-    const RunConfig config = config_;
-    return train::run(
-        trainer_, *rng_,
-        {.epochs = config.epochs,
-         .checkpoint = config.checkpoint,
-         .checkpoint_every = config.checkpoint_every,
-         .resume = config.resume,
-         .metrics_out = config.metrics_out,
-         .settings = settings ? *settings : to_json(config),
-         .check_resumable =
-             [config](const nlohmann::json& saved) { check_resumable(saved, config); },
-         .should_stop = should_stop});
+    return train::run(trainer_, *rng_,
+                      {.epochs = config_.epochs,
+                       .checkpoint = config_.checkpoint,
+                       .checkpoint_every = config_.checkpoint_every,
+                       .resume = config_.resume,
+                       .metrics_out = config_.metrics_out,
+                       .settings = settings ? *settings : to_json(config_),
+                       .check_resumable =
+                           [this](const nlohmann::json& saved) { check_resumable(saved, config_); },
+                       .should_stop = should_stop});
 }
 
 RunResult run_training(const RunConfig& requested, Observer* observer,
