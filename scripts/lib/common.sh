@@ -35,6 +35,9 @@ XTGRAD_BUILD_PACKAGES=(
     gnuplot-nox
 )
 
+# Only the tests need these: Fashion-MNIST for the --dataset fashion-mnist test.
+XTGRAD_TEST_PACKAGES=(dataset-fashion-mnist)
+
 # Configures (Release, tuned for this CPU) and builds; extra arguments go to CMake.
 build_release() {
     ensure_packages "${XTGRAD_BUILD_PACKAGES[@]}"

@@ -273,4 +273,36 @@ BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op_that_produced_a_nan) {
     BOOST_TEST(std::isnan(y.value()(0)));
 }
 
+BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op_whose_backward_produced_a_nan) {
+    // A finite forward whose hand-written backward divides by zero: only the backward check
+    // can find it, and it must name the op and the input.
+    static constexpr OpInfo kBrokenBackward{"broken_backward"};
+    auto a = param({1.0, 2.0});
+    auto w = param({3.0, 0.0});
+    const auto broken = [](const Tensor<double>& x, const Tensor<double>& y) {
+        return record_op(kBrokenBackward, Array<double>(x.value() * y.value()), {x, y},
+                         [x, y](BackwardContext<double>& ctx) {
+                             ctx.accumulate(0, Array<double>(ctx.grad_output() * y.value()));
+                             ctx.accumulate(1, Array<double>(ctx.grad_output() / y.value()));
+                         });
+    };
+    {
+        AnomalyModeGuard anomaly;
+        auto loss = sum(broken(a, w));
+        try {
+            loss.backward();
+            BOOST_FAIL("expected an AnomalyError from the backward");
+        } catch (const AnomalyError& e) {
+            const std::string what = e.what();
+            BOOST_TEST(
+                what.find("gradient of input 1 computed by broken_backward") != std::string::npos,
+                what);
+            BOOST_TEST(what.find("Inf at flat index 1") != std::string::npos, what);
+        }
+    }
+    auto loss = sum(broken(a, w));  // outside the guard: the Inf goes through unchecked
+    loss.backward();
+    BOOST_TEST(std::isinf(w.grad()(1)));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -47,7 +47,13 @@ BOOST_AUTO_TEST_CASE(batches_in_order_with_a_partial_last_batch) {
     std::vector<std::size_t> sizes;
     while (loader.next(batch)) {
         sizes.push_back(batch.size());
-        BOOST_TEST(batch.labels[0] == static_cast<Label>((batch.index * 10) % 10));
+        // Unshuffled: batch b holds samples 10 b, 10 b + 1, ... with their own labels.
+        for (std::size_t j = 0; j < batch.size(); ++j) {
+            const std::size_t sample = batch.index * 10 + j;
+            BOOST_TEST(batch.inputs.value()(j, 0) == static_cast<double>(sample));
+            BOOST_TEST(batch.inputs.value()(j, 1) == -static_cast<double>(sample));
+            BOOST_TEST(batch.labels[j] == static_cast<Label>(sample % 10));
+        }
         BOOST_TEST(to_string(batch.inputs.shape()) == "(" + std::to_string(batch.size()) + ", 2)");
         BOOST_TEST(!batch.inputs.requires_grad());
     }

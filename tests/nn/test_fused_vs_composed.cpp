@@ -15,6 +15,7 @@
 #include "../support/random_arrays.hpp"
 
 namespace bdata = boost::unit_test::data;
+namespace tt = boost::test_tools;
 using namespace xtgrad;
 using xtgrad::testing::TestRandom;
 
@@ -123,6 +124,26 @@ std::map<std::string, std::vector<Case>> fused_op_cases() {
                      },
                      {logits}, opts);
              }});
+        // Soft targets: label smoothing (rows sum to 1) and unnormalised weights (they do not),
+        // where the softmax term of the gradient carries the row's total mass.
+        const double smoothing = 0.1;
+        Array<T> smoothed = targets.value() * T(1 - smoothing) + T(smoothing / s.classes);
+        Array<T> unnormalised = rng.uniform_array<T>({s.n, s.classes}, 0, 2);
+        for (const auto& [kind, soft] : {std::pair{"label-smoothed", Tensor<T>(smoothed)},
+                                         std::pair{"unnormalised", Tensor<T>(unnormalised)}}) {
+            cases["softmax_cross_entropy"].push_back(
+                {std::string("softmax_cross_entropy with ") + kind + " targets " + shape_label,
+                 [=] {
+                     return check_backward<T>(
+                         [=](const auto& v) {
+                             return nn::fused::softmax_cross_entropy(v[0], soft);
+                         },
+                         [=](const auto& v) {
+                             return nn::composed::softmax_cross_entropy(v[0], soft);
+                         },
+                         {logits}, opts);
+                 }});
+        }
         cases["euclidean_loss"].push_back(
             {"euclidean_loss " + shape_label, [=] {
                  return check_backward<T>(
@@ -256,6 +277,30 @@ BOOST_AUTO_TEST_CASE(whole_two_hidden_layer_mlp) {
                             nn::Activation::gelu_erf}) {
         check_two_hidden_layer_mlp<double>(activation);
         check_two_hidden_layer_mlp<float>(activation);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(soft_targets_in_closed_form) {
+    // logits (0, ln 3): softmax (1/4, 3/4). Label smoothing 0.2 of label 1 gives t = (0.1, 0.9);
+    // unnormalised weights t = (2, 1) have mass 3, so the gradient is 3 softmax - t.
+    for (const bool fused : {true, false}) {
+        const auto run = [&](Array<double> targets) {
+            auto logits = Tensord::parameter(Array<double>{{0.0, std::log(3.0)}});
+            const Tensord t(std::move(targets));
+            auto value = fused ? nn::fused::softmax_cross_entropy(logits, t)
+                               : nn::composed::softmax_cross_entropy(logits, t);
+            value.backward();
+            return std::pair{value.item(), Array<double>(logits.grad())};
+        };
+        const auto [smoothed, ds] = run(Array<double>{{0.1, 0.9}});
+        BOOST_TEST(smoothed == -(0.1 * std::log(0.25) + 0.9 * std::log(0.75)),
+                   tt::tolerance(1e-15));
+        BOOST_TEST(ds(0, 0) == 0.25 - 0.1, tt::tolerance(1e-15));
+        BOOST_TEST(ds(0, 1) == 0.75 - 0.9, tt::tolerance(1e-15));
+        const auto [weighted, dw] = run(Array<double>{{2.0, 1.0}});
+        BOOST_TEST(weighted == -(2 * std::log(0.25) + std::log(0.75)), tt::tolerance(1e-15));
+        BOOST_TEST(dw(0, 0) == 0.75 - 2.0, tt::tolerance(1e-15));
+        BOOST_TEST(dw(0, 1) == 2.25 - 1.0, tt::tolerance(1e-15));
     }
 }
 

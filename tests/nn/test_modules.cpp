@@ -39,7 +39,10 @@ BOOST_AUTO_TEST_CASE(initialisers_respect_their_ranges) {
     Array<double> w = empty_array<double>({200, 100});
     nn::initialize(w, nn::Init::xavier_uniform(), rng);
     const double xavier = std::sqrt(6.0 / 300.0);
-    for (double v : w) BOOST_TEST_REQUIRE(std::abs(v) <= xavier);
+    double xavier_max = 0;
+    for (double v : w) xavier_max = std::max(xavier_max, std::abs(v));
+    BOOST_TEST(xavier_max <= xavier);
+    BOOST_TEST(xavier_max > 0.95 * xavier);  // 20000 draws reach the bound's last 5%
     nn::initialize(w, nn::Init::kaiming_uniform(), rng);
     const double kaiming = std::sqrt(6.0 / 200.0);
     double max_abs = 0;

@@ -8,6 +8,7 @@
 
 #include <xtgrad/nn/nn.hpp>
 #include <xtgrad/train/checkpoint.hpp>
+#include <xtgrad/train/run_loop.hpp>
 #include <xtgrad/train/trainer.hpp>
 
 #include "../support/temp_dir.hpp"
@@ -168,6 +169,40 @@ BOOST_AUTO_TEST_CASE(module_holders_call_like_their_module) {
         BOOST_TEST(std::string(e.what()).find("ModuleHolder<Linear<double>>") != std::string::npos,
                    e.what());
     }
+}
+
+/// Records, at the start of every epoch, whether the checkpoint file changed since the last one.
+struct CheckpointWatcher : train::Observer {
+    explicit CheckpointWatcher(std::filesystem::path file) : file(std::move(file)) {}
+    void on_epoch_start(std::size_t epoch) override {
+        if (epoch > 1) saved_after.push_back(changed());
+    }
+    bool changed() {
+        std::vector<std::uint8_t> now;
+        if (std::filesystem::exists(file)) now = testing::read_bytes(file);
+        const bool differs = now != last;
+        last = std::move(now);
+        return differs;
+    }
+    std::filesystem::path file;
+    std::vector<std::uint8_t> last;
+    std::vector<bool> saved_after;  // [e - 1]: a checkpoint was written after epoch e
+};
+
+BOOST_AUTO_TEST_CASE(a_run_checkpoints_every_n_epochs_and_at_the_end) {
+    testing::TempDir dir;
+    Setup s;
+    CheckpointWatcher watcher(dir / "run.ckpt");
+    s.trainer.add_observer(watcher);
+    train::RunOptions options;
+    options.epochs = 7;
+    options.checkpoint = dir / "run.ckpt";
+    options.checkpoint_every = 3;
+    const auto result = train::run(s.trainer, s.rng, options);
+    BOOST_TEST((result.outcome == train::RunOutcome::completed));
+    watcher.saved_after.push_back(watcher.changed());
+    const std::vector<bool> expected{false, false, true, false, false, true, true};
+    BOOST_TEST(watcher.saved_after == expected, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
