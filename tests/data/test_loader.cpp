@@ -28,8 +28,11 @@ std::vector<std::size_t> epoch_samples(DataLoader<double>& loader) {
     Batch<double> batch;
     loader.start_epoch();
     while (loader.next(batch))
-        for (std::size_t j = 0; j < batch.size(); ++j)
-            seen.push_back(static_cast<std::size_t>(batch.inputs.value()(j, 0)));
+        for (std::size_t j = 0; j < batch.size(); ++j) {
+            const auto sample = static_cast<std::size_t>(batch.inputs.value()(j, 0));
+            BOOST_TEST(batch.labels[j] == static_cast<Label>(sample % 10), "sample " << sample);
+            seen.push_back(sample);
+        }
     return seen;
 }
 
