@@ -16,6 +16,7 @@
 namespace xtgrad::optim {
 
 /// optim::SGD<float> sgd(model->parameters(), {.lr = 0.1, .momentum = 0.9});
+/// lr and weight_decay are the defaults of parameter groups that set none.
 struct SGDOptions {
     double lr = std::numeric_limits<double>::quiet_NaN();  // required, as in PyTorch
     double momentum = 0;
@@ -32,22 +33,20 @@ template <class T>
 class SGD : public Optimizer<T> {
   public:
     SGD(std::vector<Tensor<T>> parameters, const SGDOptions& options);
+    SGD(std::vector<ParamGroup<T>> groups, const SGDOptions& options);
 
     void step() override;
-    double lr() const override { return options_.lr; }
-    void set_lr(double lr) override;
-    void store_state(io::Archive& archive, std::span<const std::string> names) const override;
-    void restore_state(const io::Archive& archive, std::span<const std::string> names) override;
 
+    /// As given (the groups' learning rates and weight decays are lr() and weight_decay()).
     const SGDOptions& options() const { return options_; }
     /// Momentum buffer of parameter i; empty before its first step (checkpoints save it).
-    const std::optional<Array<T>>& velocity(std::size_t i) const { return velocities_.at(i); }
-    /// Restores a momentum buffer; throws ShapeError unless it has the parameter's shape.
+    std::optional<Array<T>> velocity(std::size_t i) const;
+    /// Sets a momentum buffer; throws ShapeError unless it has the parameter's shape.
     void set_velocity(std::size_t i, std::optional<Array<T>> velocity);
 
   private:
+    void describe();
     SGDOptions options_;
-    std::vector<std::optional<Array<T>>> velocities_;
 };
 
 #define XTGRAD_EXTERN(T) extern template class SGD<T>;

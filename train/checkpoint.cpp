@@ -10,7 +10,7 @@
 namespace xtgrad::train {
 
 namespace {
-constexpr const char* kFormat = "xtgrad training checkpoint 2";
+constexpr const char* kFormat = "xtgrad training checkpoint 3";
 }  // namespace
 
 template <class T>
@@ -39,6 +39,7 @@ void save_checkpoint(const std::filesystem::path& file, const Trainer<T>& traine
     archive.put("rng", rng.state());
     nn::store_parameters(archive, trainer.model());
     trainer.optimizer().store_state(archive, optimizer_parameter_names(trainer));
+    if (trainer.schedule()) trainer.schedule()->store_state(archive);
     const EpochState& state = trainer.state();
     archive.put("position", std::vector<std::uint64_t>{state.epoch, state.batches});
     archive.put("sums", std::vector<std::uint64_t>{std::bit_cast<std::uint64_t>(state.loss_sum),
@@ -66,6 +67,13 @@ RunMetrics load_checkpoint(const std::filesystem::path& file, Trainer<T>& traine
 
     nn::restore_parameters(archive, trainer.model());
     trainer.optimizer().restore_state(archive, optimizer_parameter_names(trainer));
+    if (trainer.schedule()) {
+        trainer.schedule()->restore_state(archive);
+    } else if (archive.contains("schedule/kind")) {
+        throw io::ArchiveError(file.string(), "holds a learning-rate schedule ('" +
+                                                  archive.text("schedule/kind") +
+                                                  "') and this run has none");
+    }
     rng.set_state(archive.text("rng"));
     const auto& position = archive.integers("position");
     const auto& sums = archive.integers("sums");

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "xtgrad/autograd/tape.hpp"
+#include "xtgrad/optim/clip.hpp"
 
 namespace xtgrad::train {
 
@@ -34,6 +35,21 @@ Trainer<T>& Trainer<T>::set_accuracy(AccuracyFn<T> accuracy) {
 template <class T>
 Trainer<T>& Trainer<T>::add_observer(Observer& observer) {
     observers_.push_back(&observer);
+    return *this;
+}
+
+template <class T>
+Trainer<T>& Trainer<T>::set_schedule(optim::LrScheduler& schedule) {
+    schedule_ = &schedule;
+    return *this;
+}
+
+template <class T>
+Trainer<T>& Trainer<T>::set_clip_grad_norm(double max_norm) {
+    if (!(max_norm >= 0 && std::isfinite(max_norm)))
+        throw std::invalid_argument("clip_grad_norm must be finite and >= 0, got " +
+                                    std::to_string(max_norm));
+    clip_grad_norm_ = max_norm;
     return *this;
 }
 
@@ -83,6 +99,14 @@ bool Trainer<T>::train_steps(const std::function<bool()>& stop) {
                                    ": the loss is " + std::to_string(loss_value));
         const double acc_value = accuracy_(logits, batch.labels);
         loss.backward();
+        if (clip_grad_norm_ > 0) {
+            const double norm = optim::clip_grad_norm(optimizer_.parameters(), clip_grad_norm_);
+            if (!std::isfinite(norm))
+                throw TrainingDiverged("training diverged at epoch " +
+                                       std::to_string(state_.epoch) + ", iteration " +
+                                       std::to_string(state_.batches + 1) +
+                                       ": the gradient norm is " + std::to_string(norm));
+        }
         optimizer_.step();
         state_.loss_sum += loss_value;
         state_.acc_sum += acc_value;
@@ -101,6 +125,7 @@ EpochMetrics Trainer<T>::end_epoch(double seconds) {
     EpochMetrics metrics{
         state_.epoch, state_.loss_sum / batches, state_.acc_sum / batches, test_loss, test_acc,
         seconds};
+    if (schedule_) schedule_->step(test_loss);
     for (Observer* o : observers_) o->on_epoch_end(metrics);
     return metrics;
 }

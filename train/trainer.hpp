@@ -1,6 +1,7 @@
 // Trainer: the epoch loop for any model, loss, optimizer and data. Per epoch, the training
-// loader's batches (zero_grad, forward, loss, backward, step; loss and accuracy taken before
-// the update), then the test loader's batches in order under NoGradGuard.
+// loader's batches (zero_grad, forward, loss, backward, clipping if set, step; loss and
+// accuracy taken before the update), then the test loader's batches in order under
+// NoGradGuard, then the learning-rate schedule if set.
 //
 //     train::Trainer<float> trainer(model, criterion, optimizer, train_loader, test_loader);
 //     for (std::size_t epoch = 1; epoch <= 10; ++epoch) trainer.run_epoch(epoch);
@@ -17,6 +18,7 @@
 #include "xtgrad/nn/losses.hpp"
 #include "xtgrad/nn/module.hpp"
 #include "xtgrad/optim/optimizer.hpp"
+#include "xtgrad/optim/schedule.hpp"
 #include "xtgrad/train/metrics.hpp"
 #include "xtgrad/train/observer.hpp"
 
@@ -52,6 +54,11 @@ class Trainer {
     /// How accuracy is read off the logits (default nn::accuracy: the arg-max is the label).
     Trainer& set_accuracy(AccuracyFn<T> accuracy);
     Trainer& add_observer(Observer& observer);
+    /// A schedule stepped after every epoch with the epoch's test loss (checkpoints save it).
+    Trainer& set_schedule(optim::LrScheduler& schedule);
+    /// Clips the gradients to this global 2-norm before every step (0: no clipping). A
+    /// non-finite norm throws TrainingDiverged.
+    Trainer& set_clip_grad_norm(double max_norm);
 
     /// Trains one epoch and evaluates on the test set.
     EpochMetrics run_epoch(std::size_t epoch);
@@ -77,6 +84,7 @@ class Trainer {
     nn::Module<T>& model() const { return model_; }
     nn::Loss<T>& loss() const { return loss_; }
     optim::Optimizer<T>& optimizer() const { return optimizer_; }
+    optim::LrScheduler* schedule() const { return schedule_; }
     const data::DataLoader<T>& train_loader() const { return train_loader_; }
     const std::vector<Observer*>& observers() const { return observers_; }
 
@@ -88,6 +96,8 @@ class Trainer {
     data::DataLoader<T>& test_loader_;
     AccuracyFn<T> accuracy_;
     std::vector<Observer*> observers_;
+    optim::LrScheduler* schedule_ = nullptr;
+    double clip_grad_norm_ = 0;
     EpochState state_;
 };
 

@@ -147,25 +147,36 @@ BOOST_AUTO_TEST_CASE(model_and_optimizer_state_round_trip_and_mismatches_are_nam
     BOOST_TEST(copy->parameter("fc1.weight").value() == model->parameter("fc1.weight").value(),
                boost::test_tools::per_element());
     BOOST_TEST(*copy_sgd.velocity(2) == *sgd.velocity(2), boost::test_tools::per_element());
-    BOOST_TEST(copy_sgd.options().lr == 0.1);
+    BOOST_TEST(copy_sgd.lr() == 0.1);  // a schedule's rate is restored
 
     // Optimizer state that does not fit is refused by name, never silently dropped.
     std::vector<std::string> renamed = names;
     renamed[0] = "encoder.weight";
     expect_archive_error([&] { copy_sgd.restore_state(loaded, renamed); },
-                         "has no SGD state for parameter 'encoder.weight'");
+                         "has no optimizer state for parameter 'encoder.weight'");
     std::vector<std::string> fewer(names.begin() + 1, names.end());
     optim::SGD<double> fewer_sgd(
         {copy->parameter("fc1.bias"), copy->parameter("fc2.weight"), copy->parameter("fc2.bias")},
         {.lr = 0.1, .momentum = 0.9});
-    expect_archive_error([&] { fewer_sgd.restore_state(loaded, fewer); },
-                         "holds SGD state for 'fc1.weight', which this optimizer does not have");
+    expect_archive_error(
+        [&] { fewer_sgd.restore_state(loaded, fewer); },
+        "holds optimizer state for 'fc1.weight', which this optimizer does not have");
     optim::SGD<double> other_momentum(copy->parameters(), {.lr = 0.1, .momentum = 0.5});
     expect_archive_error([&] { other_momentum.restore_state(loaded, names); },
-                         "its SGD options (momentum 0.900000");
+                         "its sgd options (momentum 0.9, dampening 0, nesterov 0) differ from "
+                         "this optimizer's (momentum 0.5, dampening 0, nesterov 0)");
     optim::SGD<double> nesterov(copy->parameters(), {.lr = 0.1, .momentum = 0.9, .nesterov = true});
-    expect_archive_error([&] { nesterov.restore_state(loaded, names); }, "nesterov off");
-    expect_archive_error([&] { copy_sgd.restore_state(Archive{}, names); }, "holds no SGD state");
+    expect_archive_error([&] { nesterov.restore_state(loaded, names); },
+                         "optimizer's (momentum 0.9, dampening 0, nesterov 1)");
+    optim::SGD<double> other_decay(copy->parameters(),
+                                   {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.1});
+    expect_archive_error([&] { other_decay.restore_state(loaded, names); },
+                         "the weight decay of group 0 is 0.000000, this optimizer's 0.100000");
+    optim::Adam<double> adam(copy->parameters());
+    expect_archive_error([&] { adam.restore_state(loaded, names); },
+                         "holds the state of optimizer 'sgd', not 'adam'");
+    expect_archive_error([&] { copy_sgd.restore_state(Archive{}, names); },
+                         "holds the state of optimizer 'none', not 'sgd'");
 
     auto wider = nn::make_mlp<double>({{4, 5, 2}, nn::Activation::relu}, rng);
     expect_archive_error([&] { nn::restore_parameters(loaded, *wider); },

@@ -155,7 +155,8 @@ BOOST_AUTO_TEST_CASE(velocity_is_readable_and_writable) {
 
 BOOST_AUTO_TEST_CASE(bad_options_and_parameter_lists_are_rejected) {
     auto p = Tensor<double>::parameter(Array<double>{1.0});
-    BOOST_CHECK_THROW(SGD<double>({}, SGDOptions{.lr = 0.1}), std::invalid_argument);
+    BOOST_CHECK_THROW(SGD<double>(std::vector<Tensor<double>>{}, SGDOptions{.lr = 0.1}),
+                      std::invalid_argument);
     BOOST_CHECK_THROW(SGD<double>({Tensor<double>(Array<double>{1.0})}, SGDOptions{.lr = 0.1}),
                       std::invalid_argument);
     BOOST_CHECK_THROW(SGD<double>({p}, SGDOptions{.lr = -0.1}), std::invalid_argument);

@@ -25,37 +25,24 @@ struct TinyNet : nn::Module<double> {
     nn::ModuleHolder<nn::Lineard> fc1, fc2;
 };
 
-/// sign-SGD with a step counter: an optimizer that is not SGD, with state of its own.
+/// sign-SGD: an optimizer that is not SGD, written by the user. Its step counts live in the
+/// base's per-parameter state, so checkpoints save them without code of its own.
 class SignDescent : public optim::Optimizer<double> {
   public:
-    SignDescent(std::vector<Tensord> parameters, double lr)
-        : Optimizer(std::move(parameters)), lr_(lr) {}
+    SignDescent(std::vector<Tensord> parameters, double lr) : Optimizer(std::move(parameters), lr) {
+        describe_state("sign", {}, {});
+    }
     void step() override {
-        ++steps_;
         for (std::size_t i = 0; i < parameters_.size(); ++i) {
             if (!parameters_[i].has_grad()) continue;
+            ++prepared_state(i).steps;
             const Array<double>& g = checked_grad(i);
             double* p = parameters_[i].mutable_value().data();
-            for (std::size_t k = 0; k < g.size(); ++k) p[k] -= lr_ * ((g[k] > 0) - (g[k] < 0));
+            const double rate = lr(group_of(i));
+            for (std::size_t k = 0; k < g.size(); ++k) p[k] -= rate * ((g[k] > 0) - (g[k] < 0));
         }
     }
-    double lr() const override { return lr_; }
-    void set_lr(double lr) override { lr_ = lr; }
-    void store_state(io::Archive& archive, std::span<const std::string> names) const override {
-        check_names(names);
-        archive.put("optim/kind", std::string("sign"));
-        archive.put("optim/steps", std::vector<std::uint64_t>{steps_});
-    }
-    void restore_state(const io::Archive& archive, std::span<const std::string> names) override {
-        check_names(names);
-        if (archive.text("optim/kind") != "sign") throw io::ArchiveError(archive.source(), "kind");
-        steps_ = archive.integers("optim/steps").at(0);
-    }
-    std::uint64_t steps() const { return steps_; }
-
-  private:
-    double lr_;
-    std::uint64_t steps_ = 0;
+    std::uint64_t steps() const { return state(0).steps; }
 };
 
 struct CountingObserver : train::Observer {

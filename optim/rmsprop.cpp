@@ -1,0 +1,90 @@
+#include "xtgrad/optim/rmsprop.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace xtgrad::optim {
+
+void RMSpropOptions::validate() const {
+    const auto check = [](bool ok, const std::string& what, double value) {
+        if (!ok) throw std::invalid_argument("RMSprop: " + what + ", got " + std::to_string(value));
+    };
+    check(std::isfinite(lr) && lr >= 0, "the learning rate must be finite and >= 0", lr);
+    check(alpha >= 0 && alpha <= 1, "alpha must be in [0, 1]", alpha);
+    check(std::isfinite(eps) && eps >= 0, "eps must be finite and >= 0", eps);
+    check(std::isfinite(weight_decay) && weight_decay >= 0, "weight decay must be >= 0",
+          weight_decay);
+    check(std::isfinite(momentum) && momentum >= 0, "momentum must be >= 0", momentum);
+}
+
+namespace {
+const RMSpropOptions& validated(const RMSpropOptions& options) {
+    options.validate();
+    return options;
+}
+}  // namespace
+
+template <class T>
+RMSprop<T>::RMSprop(std::vector<Tensor<T>> parameters, const RMSpropOptions& options)
+    : RMSprop({ParamGroup<T>{std::move(parameters), std::nullopt, std::nullopt}}, options) {}
+
+template <class T>
+RMSprop<T>::RMSprop(std::vector<ParamGroup<T>> groups, const RMSpropOptions& options)
+    : Optimizer<T>(std::move(groups), validated(options).lr, options.weight_decay),
+      options_(options) {
+    std::vector<std::string> buffers{"square_avg"};
+    if (options.momentum > 0) buffers.push_back("momentum_buffer");
+    if (options.centered) buffers.push_back("grad_avg");
+    this->describe_state("rmsprop",
+                         {{"alpha", options.alpha},
+                          {"eps", options.eps},
+                          {"momentum", options.momentum},
+                          {"centered", options.centered ? 1.0 : 0.0}},
+                         std::move(buffers));
+}
+
+template <class T>
+void RMSprop<T>::step() {
+    const T alpha = static_cast<T>(options_.alpha);
+    const T eps = static_cast<T>(options_.eps);
+    const T momentum = static_cast<T>(options_.momentum);
+    const bool with_momentum = options_.momentum > 0;
+    for (std::size_t i = 0; i < this->parameters_.size(); ++i) {
+        Tensor<T>& param = this->parameters_[i];
+        if (!param.has_grad()) continue;
+        const T lr = static_cast<T>(this->lr(this->group_of(i)));
+        const T wd = static_cast<T>(this->weight_decay(this->group_of(i)));
+        const T* g = this->checked_grad(i).data();
+        auto& state = this->prepared_state(i);
+        ++state.steps;
+        T* p = param.mutable_value().data();
+        T* square_avg = state.buffers[0].data();
+        T* buffer = with_momentum ? state.buffers[1].data() : nullptr;
+        T* grad_avg = options_.centered ? state.buffers.back().data() : nullptr;
+        const std::size_t n = param.size();
+        for (std::size_t k = 0; k < n; ++k) {
+            const T grad = g[k] + wd * p[k];
+            square_avg[k] = square_avg[k] * alpha + (T(1) - alpha) * grad * grad;
+            T avg;
+            if (grad_avg) {
+                grad_avg[k] = grad_avg[k] * alpha + grad * (T(1) - alpha);
+                avg = std::sqrt(square_avg[k] + T(-1) * grad_avg[k] * grad_avg[k]) + eps;
+            } else {
+                avg = std::sqrt(square_avg[k]) + eps;
+            }
+            if (buffer) {
+                buffer[k] = buffer[k] * momentum + grad / avg;
+                p[k] += -lr * buffer[k];
+            } else {
+                p[k] += -lr * grad / avg;
+            }
+        }
+    }
+}
+
+#define XTGRAD_INSTANTIATE(T) template class RMSprop<T>;
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
+#undef XTGRAD_INSTANTIATE
+
+}  // namespace xtgrad::optim
