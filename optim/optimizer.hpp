@@ -34,9 +34,9 @@ class LearningRates {
 /// Parameters that share settings; an unset setting takes the optimizer's.
 template <class T>
 struct ParamGroup {
-    std::vector<Tensor<T>> parameters;
-    std::optional<double> lr;
-    std::optional<double> weight_decay;
+    std::vector<Tensor<T>> parameters = {};
+    std::optional<double> lr = std::nullopt;
+    std::optional<double> weight_decay = std::nullopt;
 };
 
 template <class T>
