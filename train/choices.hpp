@@ -18,6 +18,8 @@ enum class RngKind { numpy, std };
 enum class Normalize { lab, unit, standard };
 enum class DatasetKind { mnist, fashion_mnist };
 enum class LayerPath { fused, composed };
+enum class OptimizerKind { sgd, adam, adamw, rmsprop, adagrad };
+enum class ScheduleKind { none, step, multistep, exponential, cosine, plateau };
 
 /// ChoiceNames<E>::values: every value of E with its name, in the order help texts list them.
 template <class E>
@@ -56,6 +58,23 @@ template <> struct ChoiceNames<DatasetKind> {
 template <> struct ChoiceNames<LayerPath> {
     static constexpr std::array values{std::pair{LayerPath::fused, std::string_view("fused")},
                                        std::pair{LayerPath::composed, std::string_view("composed")}};
+};
+template <> struct ChoiceNames<OptimizerKind> {
+    static constexpr std::array values{
+        std::pair{OptimizerKind::sgd, std::string_view("sgd")},
+        std::pair{OptimizerKind::adam, std::string_view("adam")},
+        std::pair{OptimizerKind::adamw, std::string_view("adamw")},
+        std::pair{OptimizerKind::rmsprop, std::string_view("rmsprop")},
+        std::pair{OptimizerKind::adagrad, std::string_view("adagrad")}};
+};
+template <> struct ChoiceNames<ScheduleKind> {
+    static constexpr std::array values{
+        std::pair{ScheduleKind::none, std::string_view("none")},
+        std::pair{ScheduleKind::step, std::string_view("step")},
+        std::pair{ScheduleKind::multistep, std::string_view("multistep")},
+        std::pair{ScheduleKind::exponential, std::string_view("exponential")},
+        std::pair{ScheduleKind::cosine, std::string_view("cosine")},
+        std::pair{ScheduleKind::plateau, std::string_view("plateau")}};
 };
 template <> struct ChoiceNames<nn::Activation> {
     static constexpr std::array values{

@@ -7,6 +7,7 @@
 #include "xtgrad/autograd/tape.hpp"
 #include "xtgrad/nn/composed_guard.hpp"
 #include "xtgrad/nn/sequential.hpp"
+#include "xtgrad/optim/optim.hpp"
 
 namespace xtgrad::train {
 
@@ -39,18 +40,92 @@ Model<T> make_model(const RunConfig& config, std::size_t features, RandomEngine&
 }
 
 template <class T>
+std::unique_ptr<optim::Optimizer<T>> make_optimizer(const RunConfig& c,
+                                                    std::vector<Tensor<T>> parameters) {
+    switch (c.optimizer) {
+        case OptimizerKind::sgd:
+            return std::make_unique<optim::SGD<T>>(
+                std::move(parameters),
+                optim::SGDOptions{
+                    .lr = c.lr, .momentum = c.momentum, .weight_decay = c.weight_decay});
+        case OptimizerKind::adam:
+            return std::make_unique<optim::Adam<T>>(
+                std::move(parameters), optim::AdamOptions{.lr = c.lr,
+                                                          .beta1 = c.beta1,
+                                                          .beta2 = c.beta2,
+                                                          .eps = c.eps,
+                                                          .weight_decay = c.weight_decay,
+                                                          .amsgrad = c.amsgrad});
+        case OptimizerKind::adamw:
+            return std::make_unique<optim::AdamW<T>>(
+                std::move(parameters), optim::AdamWOptions{.lr = c.lr,
+                                                           .beta1 = c.beta1,
+                                                           .beta2 = c.beta2,
+                                                           .eps = c.eps,
+                                                           .weight_decay = c.weight_decay,
+                                                           .amsgrad = c.amsgrad});
+        case OptimizerKind::rmsprop:
+            return std::make_unique<optim::RMSprop<T>>(
+                std::move(parameters), optim::RMSpropOptions{.lr = c.lr,
+                                                             .eps = c.eps,
+                                                             .weight_decay = c.weight_decay,
+                                                             .momentum = c.momentum});
+        case OptimizerKind::adagrad:
+            return std::make_unique<optim::Adagrad<T>>(
+                std::move(parameters),
+                optim::AdagradOptions{.lr = c.lr, .weight_decay = c.weight_decay, .eps = c.eps});
+    }
+    throw std::invalid_argument("make_optimizer: an optimizer outside its enum");
+}
+
+std::unique_ptr<optim::LrScheduler> make_schedule(const RunConfig& c,
+                                                  optim::LearningRates& optimizer) {
+    std::unique_ptr<optim::LrScheduler> schedule;
+    switch (c.lr_schedule) {
+        case ScheduleKind::none:
+            break;
+        case ScheduleKind::step:
+            schedule = std::make_unique<optim::StepDecay>(
+                optimizer, optim::StepDecay::Options{c.lr_step, c.lr_gamma});
+            break;
+        case ScheduleKind::multistep:
+            schedule = std::make_unique<optim::MultiStepDecay>(
+                optimizer, optim::MultiStepDecay::Options{c.lr_milestones, c.lr_gamma});
+            break;
+        case ScheduleKind::exponential:
+            schedule = std::make_unique<optim::ExponentialDecay>(
+                optimizer, optim::ExponentialDecay::Options{c.lr_gamma});
+            break;
+        case ScheduleKind::cosine:
+            schedule = std::make_unique<optim::CosineAnnealing>(
+                optimizer,
+                optim::CosineAnnealing::Options{c.lr_period ? c.lr_period : c.epochs, c.lr_min});
+            break;
+        case ScheduleKind::plateau:
+            schedule = std::make_unique<optim::ReduceOnPlateau>(
+                optimizer,
+                optim::ReduceOnPlateau::Options{.factor = c.lr_gamma, .patience = c.lr_patience});
+            break;
+    }
+    if (c.warmup_epochs == 0) return schedule;
+    return std::make_unique<optim::Warmup>(
+        optimizer, optim::Warmup::Options{.epochs = c.warmup_epochs}, std::move(schedule));
+}
+
+template <class T>
 MlpRun<T>::MlpRun(const RunConfig& config, const TrainingData<T>& data, const ModelFactory<T>& make)
     : config_(config),
       rng_(make_random_engine(choice_name(config.rng), config.seed)),
       model_((make ? make : ModelFactory<T>(make_model<T>))(config, data.features(), *rng_)),
-      optimizer_(
-          model_.network->parameters(),
-          {.lr = config.lr, .momentum = config.momentum, .weight_decay = config.weight_decay}),
+      optimizer_(make_optimizer(config, model_.network->parameters())),
+      schedule_(make_schedule(config, *optimizer_)),
       train_loader_(data.train_inputs, data.train_labels,
                     {.batch_size = config.batch_size, .shuffle = true}, rng_.get()),
       test_loader_(data.test_inputs, data.test_labels, {.batch_size = config.batch_size}),
-      trainer_(*model_.network, *model_.loss, optimizer_, train_loader_, test_loader_) {
+      trainer_(*model_.network, *model_.loss, *optimizer_, train_loader_, test_loader_) {
     if (model_.accuracy) trainer_.set_accuracy(model_.accuracy);
+    if (schedule_) trainer_.set_schedule(*schedule_);
+    trainer_.set_clip_grad_norm(config.clip_grad_norm);
 }
 
 template <class T>
@@ -86,10 +161,12 @@ RunResult run_training(const RunConfig& requested, Observer* observer,
     return config.dtype == Dtype::float64 ? run_typed(double{}) : run_typed(float{});
 }
 
-#define XTGRAD_INSTANTIATE(T)                                                   \
-    template TrainingData<T> prepare_data(const RawData&, const RunConfig&);    \
-    template Model<T> make_model(const RunConfig&, std::size_t, RandomEngine&); \
-    template class MlpRun<T>;
+#define XTGRAD_INSTANTIATE(T)                                                      \
+    template TrainingData<T> prepare_data(const RawData&, const RunConfig&);       \
+    template Model<T> make_model(const RunConfig&, std::size_t, RandomEngine&);    \
+    template class MlpRun<T>;                                                      \
+    template std::unique_ptr<optim::Optimizer<T>> make_optimizer(const RunConfig&, \
+                                                                 std::vector<Tensor<T>>);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 

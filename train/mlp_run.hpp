@@ -8,7 +8,8 @@
 
 #include "xtgrad/data/dataset.hpp"
 #include "xtgrad/data/loader.hpp"
-#include "xtgrad/optim/sgd.hpp"
+#include "xtgrad/optim/optimizer.hpp"
+#include "xtgrad/optim/schedule.hpp"
 #include "xtgrad/train/run_config.hpp"
 #include "xtgrad/train/run_loop.hpp"
 #include "xtgrad/train/trainer.hpp"
@@ -67,7 +68,9 @@ class MlpRun {
     Trainer<T>& trainer() { return trainer_; }
     RandomEngine& rng() { return *rng_; }
     const Model<T>& model() const { return model_; }
-    optim::SGD<T>& optimizer() { return optimizer_; }
+    optim::Optimizer<T>& optimizer() { return *optimizer_; }
+    /// The config's learning-rate schedule, or null.
+    optim::LrScheduler* schedule() { return schedule_.get(); }
 
     /// The run loop with config's epochs, checkpoints and metrics file; the layers take the
     /// config's path. settings (default to_json(config)) go into the metrics and checkpoint.
@@ -78,11 +81,20 @@ class MlpRun {
     RunConfig config_;
     std::unique_ptr<RandomEngine> rng_;
     Model<T> model_;
-    optim::SGD<T> optimizer_;
+    std::unique_ptr<optim::Optimizer<T>> optimizer_;
+    std::unique_ptr<optim::LrScheduler> schedule_;
     data::DataLoader<T> train_loader_;
     data::DataLoader<T> test_loader_;
     Trainer<T> trainer_;
 };
+
+/// config's optimizer (--optimizer and its settings) over parameters.
+template <class T>
+std::unique_ptr<optim::Optimizer<T>> make_optimizer(const RunConfig& config,
+                                                    std::vector<Tensor<T>> parameters);
+/// config's schedule (--lr-schedule, --warmup-epochs) over optimizer, or null for none.
+std::unique_ptr<optim::LrScheduler> make_schedule(const RunConfig& config,
+                                                  optim::LearningRates& optimizer);
 
 /// A whole standard run of config: loads the data, resumes from config.checkpoint if
 /// config.resume, trains with the given observer (may be null), writes the metrics file after
@@ -91,10 +103,12 @@ class MlpRun {
 RunResult run_training(const RunConfig& config, Observer* observer,
                        const std::function<bool()>& should_stop = {});
 
-#define XTGRAD_EXTERN(T)                                                               \
-    extern template TrainingData<T> prepare_data(const RawData&, const RunConfig&);    \
-    extern template Model<T> make_model(const RunConfig&, std::size_t, RandomEngine&); \
-    extern template class MlpRun<T>;
+#define XTGRAD_EXTERN(T)                                                                  \
+    extern template TrainingData<T> prepare_data(const RawData&, const RunConfig&);       \
+    extern template Model<T> make_model(const RunConfig&, std::size_t, RandomEngine&);    \
+    extern template class MlpRun<T>;                                                      \
+    extern template std::unique_ptr<optim::Optimizer<T>> make_optimizer(const RunConfig&, \
+                                                                        std::vector<Tensor<T>>);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
 #undef XTGRAD_EXTERN
 

@@ -39,6 +39,12 @@ std::optional<std::string> fraction_below_one(double value) {
     return "must be in [0, 1), got " + number(value);
 }
 
+std::optional<std::string> increasing(const std::vector<std::size_t>& values) {
+    for (std::size_t i = 1; i < values.size(); ++i)
+        if (values[i] <= values[i - 1]) return "must be increasing epochs";
+    return std::nullopt;
+}
+
 std::optional<std::string> layer_sizes(const std::vector<std::size_t>& sizes) {
     if (sizes.empty()) return "needs at least one layer size";
     for (std::size_t size : sizes)
@@ -58,6 +64,11 @@ std::vector<std::string> validate(const RunConfig& c) {
     if (c.rng == RngKind::numpy && c.seed > 0xffffffffULL)
         errors.push_back("seed: the numpy generator takes a 32-bit seed");
     if (c.resume && c.checkpoint.empty()) errors.push_back("resume needs --checkpoint FILE");
+    if (c.lr_schedule == ScheduleKind::multistep && c.lr_milestones.empty())
+        errors.push_back("lr-schedule multistep needs --lr-milestones, e.g. 5,8");
+    if (c.lr_schedule == ScheduleKind::plateau && !(c.lr_gamma < 1))
+        errors.push_back("lr-gamma must be below 1 for lr-schedule plateau, got " +
+                         check::number(c.lr_gamma));
     return errors;
 }
 

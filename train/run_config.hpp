@@ -29,6 +29,7 @@ std::optional<std::string> positive(double value);
 std::optional<std::string> non_negative(double value);
 std::optional<std::string> fraction_below_one(double value);  // [0, 1)
 std::optional<std::string> layer_sizes(const std::vector<std::size_t>& sizes);
+std::optional<std::string> increasing(const std::vector<std::size_t>& values);
 }  // namespace check
 
 // clang-format off
@@ -42,9 +43,34 @@ std::optional<std::string> layer_sizes(const std::vector<std::size_t>& sizes);
       "loss: euclidean, softmax-ce or hinge") \
     X(margin, "margin", double, 5, must_match, positive, "hinge loss margin") \
     X(lr, "lr", double, 0.1, must_match, positive, "learning rate") \
-    X(momentum, "momentum", double, 0.9, must_match, fraction_below_one, "SGD momentum") \
+    X(optimizer, "optimizer", OptimizerKind, OptimizerKind::sgd, must_match, none, \
+      "sgd, adam, adamw, rmsprop or adagrad (PyTorch 1.13's updates)") \
+    X(momentum, "momentum", double, 0.9, must_match, fraction_below_one, \
+      "momentum (sgd, rmsprop)") \
     X(weight_decay, "weight-decay", double, 2e-4, must_match, non_negative, \
-      "L2 weight decay added to the gradient") \
+      "weight decay: added to the gradient (decoupled for adamw)") \
+    X(beta1, "beta1", double, 0.9, must_match, fraction_below_one, "adam/adamw: beta1") \
+    X(beta2, "beta2", double, 0.999, must_match, fraction_below_one, \
+      "adam/adamw: beta2 (rmsprop: its alpha is 0.99)") \
+    X(eps, "eps", double, 1e-8, must_match, non_negative, \
+      "adam/adamw/rmsprop/adagrad: the denominator's epsilon") \
+    X(amsgrad, "amsgrad", bool, false, must_match, none, "adam/adamw: the AMSGrad maximum") \
+    X(lr_schedule, "lr-schedule", ScheduleKind, ScheduleKind::none, must_match, none, \
+      "none, step, multistep, exponential, cosine or plateau (stepped after every epoch)") \
+    X(lr_gamma, "lr-gamma", double, 0.1, must_match, positive, \
+      "step/multistep/exponential: the decay factor; plateau: the reduction factor") \
+    X(lr_step, "lr-step", std::size_t, 10, must_match, positive, "step: epochs between decays") \
+    X(lr_milestones, "lr-milestones", std::vector<std::size_t>, {}, must_match, increasing, \
+      "multistep: the epochs after which the rate decays, e.g. 5,8") \
+    X(lr_period, "lr-period", std::size_t, 0, must_match, none, \
+      "cosine: epochs from the base rate to --lr-min (0 = --epochs)") \
+    X(lr_min, "lr-min", double, 0, must_match, non_negative, "cosine: the lowest rate") \
+    X(lr_patience, "lr-patience", std::size_t, 10, must_match, none, \
+      "plateau: epochs without a lower test loss before the rate is reduced") \
+    X(warmup_epochs, "warmup-epochs", std::size_t, 0, must_match, none, \
+      "linear warmup from 1/3 of the rate over these epochs, times the schedule (0 = none)") \
+    X(clip_grad_norm, "clip-grad-norm", double, 0, must_match, non_negative, \
+      "clip the gradients to this global 2-norm before every step (0 = off)") \
     X(batch_size, "batch-size", std::size_t, 100, must_match, positive, "mini-batch size") \
     X(epochs, "epochs", std::size_t, 10, may_differ, positive, "training epochs") \
     X(seed, "seed", std::uint64_t, 42, must_match, none, "seed of the one random generator") \

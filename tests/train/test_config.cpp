@@ -47,6 +47,21 @@ BOOST_AUTO_TEST_CASE(each_bad_value_gets_a_message) {
     BOOST_TEST(has_error(with([](auto& c) { c.epochs = 0; }), "epochs"));
     BOOST_TEST(has_error(with([](auto& c) { c.threads = -2; }), "threads"));
     BOOST_TEST(has_error(with([](auto& c) { c.seed = 1ULL << 40; }), "32-bit seed"));
+    BOOST_TEST(has_error(with([](auto& c) { c.beta1 = 1.0; }), "beta1 must be in [0, 1)"));
+    BOOST_TEST(has_error(with([](auto& c) { c.beta2 = -0.5; }), "beta2 must be in [0, 1)"));
+    BOOST_TEST(has_error(with([](auto& c) { c.eps = -1e-8; }), "eps must be >= 0"));
+    BOOST_TEST(has_error(with([](auto& c) { c.clip_grad_norm = -1; }), "clip-grad-norm"));
+    BOOST_TEST(has_error(with([](auto& c) {
+                             c.lr_milestones = {5, 3};
+                         }),
+                         "lr-milestones must be increasing"));
+    BOOST_TEST(has_error(with([](auto& c) { c.lr_schedule = ScheduleKind::multistep; }),
+                         "lr-schedule multistep needs --lr-milestones"));
+    BOOST_TEST(has_error(with([](auto& c) {
+                             c.lr_schedule = ScheduleKind::plateau;
+                             c.lr_gamma = 2;
+                         }),
+                         "lr-gamma must be below 1"));
 }
 
 BOOST_AUTO_TEST_CASE(json_keys_and_types_are_checked) {
@@ -79,6 +94,9 @@ BOOST_AUTO_TEST_CASE(choices_are_parsed_once_with_a_message_naming_the_key) {
     BOOST_TEST(message({{"dtype", "float16"}}) ==
                "dtype must be one of float32, float64, got 'float16'");
     BOOST_TEST(message({{"dataset", "cifar"}}).starts_with("dataset must be one of"));
+    BOOST_TEST(message({{"optimizer", "lbfgs"}}) ==
+               "optimizer must be one of sgd, adam, adamw, rmsprop, adagrad, got 'lbfgs'");
+    BOOST_TEST(message({{"lr-schedule", "cyclic"}}).starts_with("lr-schedule must be one of"));
     RunConfig config;
     apply_json(config, {{"dtype", "float64"}, {"loss", "hinge"}, {"path", "composed"}});
     BOOST_TEST((config.dtype == Dtype::float64 && config.loss == LossKind::hinge &&
@@ -112,6 +130,9 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
     json["normalize"] = "lab";
     json["dataset"] = "fashion-mnist";
     json["path"] = "composed";
+    json["optimizer"] = "adamw";
+    json["lr-schedule"] = "cosine";
+    json["lr-milestones"] = {2, 5};
     for (auto& [key, value] : json.items()) {
         ++fields;
         if (value.is_boolean())
@@ -125,9 +146,10 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
         else if (key == "checkpoint")
             value = "x/checkpoint";
     }
+    json["lr-schedule"] = "cosine";  // a choice whose key has a dash: not a path
     apply_json(changed, json);
     BOOST_TEST(to_json(changed) == json);
-    BOOST_TEST(fields == 25u);
+    BOOST_TEST(fields == 39u);
     const nlohmann::json defaults = to_json(RunConfig{});
     std::size_t must_match = 0;
     for_each_field(changed, [&](const FieldInfo& field, const auto&) {
@@ -144,7 +166,7 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
         BOOST_TEST(refused == (field.on_resume == OnResume::must_match), field.key);
         must_match += refused;
     });
-    BOOST_TEST(must_match == 16u);
+    BOOST_TEST(must_match == 30u);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_file_is_named) {
