@@ -19,6 +19,11 @@ template <class T>
 void gemm(const char* op, const Array<T>& a, bool transpose_a, const Array<T>& b, bool transpose_b,
           T* c, std::size_t capacity, T alpha = T(1), T beta = T(0));
 
+/// Replaces a (m, n) with m >= n by the Q of its QR decomposition (LAPACK geqrf/orgqr), each
+/// column's sign chosen so that R's diagonal is positive: orthonormal columns, as PyTorch's
+/// orthogonal_ init makes them. Throws ShapeError unless a is 2-D with m >= n.
+void orthonormalize_columns(Array<double>& a);
+
 /// Threads OpenBLAS may use (results are reproducible for a fixed count).
 void set_num_threads(int threads);
 int num_threads();

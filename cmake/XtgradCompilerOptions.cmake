@@ -4,6 +4,8 @@ function(xtgrad_apply_build_options target)
         -Wall -Wextra -Wpedantic
         # No fused multiply-add contraction: results stay bit-identical whatever -march is.
         -ffp-contract=off
+        # sqrt need not set errno: GCC may then vectorise it (IEEE sqrt, the same bits).
+        -fno-math-errno
         # GCC 12 warns falsely about string concatenation at -O3 (GCC bug 105651).
         $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-restrict>
         $<$<BOOL:${XTGRAD_WERROR}>:-Werror>

@@ -44,6 +44,33 @@ RMSprop<T>::RMSprop(std::vector<ParamGroup<T>> groups, const RMSpropOptions& opt
                          std::move(buffers));
 }
 
+namespace {
+
+/// One parameter's update; the variant is a template argument so that the loop vectorises.
+template <bool Centered, bool Momentum, class T>
+void rmsprop_update(std::size_t n, T* p, const T* g, T* square_avg, T* buffer, T* grad_avg, T lr,
+                    T wd, T alpha, T eps, T momentum) {
+    for (std::size_t k = 0; k < n; ++k) {
+        const T grad = g[k] + wd * p[k];
+        square_avg[k] = square_avg[k] * alpha + (T(1) - alpha) * grad * grad;
+        T avg;
+        if constexpr (Centered) {
+            grad_avg[k] = grad_avg[k] * alpha + grad * (T(1) - alpha);
+            avg = std::sqrt(square_avg[k] + T(-1) * grad_avg[k] * grad_avg[k]) + eps;
+        } else {
+            avg = std::sqrt(square_avg[k]) + eps;
+        }
+        if constexpr (Momentum) {
+            buffer[k] = buffer[k] * momentum + grad / avg;
+            p[k] += -lr * buffer[k];
+        } else {
+            p[k] += -lr * grad / avg;
+        }
+    }
+}
+
+}  // namespace
+
 template <class T>
 void RMSprop<T>::step() {
     const T alpha = static_cast<T>(options_.alpha);
@@ -62,24 +89,16 @@ void RMSprop<T>::step() {
         T* square_avg = state.buffers[0].data();
         T* buffer = with_momentum ? state.buffers[1].data() : nullptr;
         T* grad_avg = options_.centered ? state.buffers.back().data() : nullptr;
-        const std::size_t n = param.size();
-        for (std::size_t k = 0; k < n; ++k) {
-            const T grad = g[k] + wd * p[k];
-            square_avg[k] = square_avg[k] * alpha + (T(1) - alpha) * grad * grad;
-            T avg;
-            if (grad_avg) {
-                grad_avg[k] = grad_avg[k] * alpha + grad * (T(1) - alpha);
-                avg = std::sqrt(square_avg[k] + T(-1) * grad_avg[k] * grad_avg[k]) + eps;
-            } else {
-                avg = std::sqrt(square_avg[k]) + eps;
-            }
-            if (buffer) {
-                buffer[k] = buffer[k] * momentum + grad / avg;
-                p[k] += -lr * buffer[k];
-            } else {
-                p[k] += -lr * grad / avg;
-            }
-        }
+        const auto update = [&]<bool C, bool M>() {
+            rmsprop_update<C, M>(param.size(), p, g, square_avg, buffer, grad_avg, lr, wd, alpha,
+                                 eps, momentum);
+        };
+        if (options_.centered)
+            with_momentum ? update.template operator()<true, true>()
+                          : update.template operator()<true, false>();
+        else
+            with_momentum ? update.template operator()<false, true>()
+                          : update.template operator()<false, false>();
     }
 }
 

@@ -62,7 +62,7 @@ void LrScheduler::restore_state(const io::Archive& archive) {
              std::to_string(bases_.size()));
     const auto memory = to_vector(archive.array<double>("schedule/memory"));
     if (memory.size() != this->memory().size()) fail("its schedule state is malformed");
-    restore_memory(memory);
+    this->restore_memory(memory);
     bases_ = bases;
     epoch_ = epochs[0];
     apply();

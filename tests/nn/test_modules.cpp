@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <tuple>
+
 #include <cmath>
 
 #include <xtgrad/nn/nn.hpp>
@@ -54,6 +56,60 @@ BOOST_AUTO_TEST_CASE(initialisers_respect_their_ranges) {
     for (double v : w) sum_sq += v * v;
     BOOST_TEST(std::sqrt(sum_sq / static_cast<double>(w.size())) == 0.5,
                boost::test_tools::tolerance(0.02));
+}
+
+BOOST_AUTO_TEST_CASE(pytorch_init_schemes) {
+    // torch.nn.init.calculate_gain (1.13).
+    BOOST_TEST(nn::gain(nn::Nonlinearity::sigmoid) == 1.0);
+    BOOST_TEST(nn::gain(nn::Nonlinearity::tanh) == 5.0 / 3);
+    BOOST_TEST(nn::gain(nn::Nonlinearity::relu) == std::sqrt(2.0));
+    BOOST_TEST(nn::gain(nn::Nonlinearity::leaky_relu) == std::sqrt(2.0 / (1 + 0.01 * 0.01)));
+    BOOST_TEST(nn::gain(nn::Nonlinearity::selu) == 0.75);
+
+    StdRandom rng(4);
+    Array<double> w = empty_array<double>({400, 100});
+    const auto stats = [&w] {
+        double sum = 0, sum_sq = 0, max_abs = 0;
+        for (double v : w) {
+            sum += v;
+            sum_sq += v * v;
+            max_abs = std::max(max_abs, std::abs(v));
+        }
+        const double n = static_cast<double>(w.size());
+        return std::tuple{sum / n, std::sqrt(sum_sq / n - (sum / n) * (sum / n)), max_abs};
+    };
+    const auto tolerance = boost::test_tools::tolerance(0.02);  // 40000 draws
+    nn::initialize(w, nn::Init::kaiming_normal(), rng);         // std sqrt(2) / sqrt(400)
+    BOOST_TEST(std::get<1>(stats()) == std::sqrt(2.0 / 400), tolerance);
+    nn::initialize(w, nn::Init::kaiming_normal(nn::FanMode::fan_out, nn::Nonlinearity::tanh), rng);
+    BOOST_TEST(std::get<1>(stats()) == 5.0 / 3 / std::sqrt(100.0), tolerance);
+    nn::initialize(w, nn::Init::kaiming_uniform(nn::FanMode::fan_out, nn::Nonlinearity::relu),
+                   rng);  // bound sqrt(2) sqrt(3 / 100)
+    const double bound = std::sqrt(2.0) * std::sqrt(3.0 / 100);
+    BOOST_TEST(std::get<2>(stats()) <= bound);
+    BOOST_TEST(std::get<2>(stats()) > 0.99 * bound);
+    BOOST_TEST(std::get<1>(stats()) == bound / std::sqrt(3.0), tolerance);
+    nn::initialize(w, nn::Init::xavier_normal(2.0), rng);
+    BOOST_TEST(std::get<1>(stats()) == 2.0 * std::sqrt(2.0 / 500), tolerance);
+    nn::initialize(w, nn::Init::constant(0.25), rng);
+    for (double v : w) BOOST_TEST_REQUIRE(v == 0.25);
+
+    // Orthogonal: orthonormal columns of a tall weight, rows of a wide one, times the gain.
+    for (const Shape& shape : {Shape{7, 4}, Shape{3, 6}, Shape{5, 5}}) {
+        Array<double> q = empty_array<double>(shape);
+        nn::initialize(q, nn::Init::orthogonal(1.5), rng);
+        const bool tall = shape[0] >= shape[1];
+        const std::size_t n = tall ? shape[1] : shape[0];
+        for (std::size_t a = 0; a < n; ++a)
+            for (std::size_t b = 0; b < n; ++b) {
+                double dot = 0;
+                for (std::size_t k = 0; k < (tall ? shape[0] : shape[1]); ++k)
+                    dot += tall ? q(k, a) * q(k, b) : q(a, k) * q(b, k);
+                BOOST_TEST(std::abs(dot - (a == b ? 2.25 : 0.0)) < 1e-12,
+                           to_string(shape) << " (" << a << ", " << b << "): " << dot);
+            }
+    }
+    BOOST_CHECK_THROW(nn::initialize(w, nn::Init::xavier_normal(-1), rng), std::invalid_argument);
 }
 
 struct TwoLayer : nn::Module<double> {
