@@ -1,5 +1,7 @@
 // A model defined in C++ and trained with the explicit loop (zero_grad, forward, loss,
-// backward, step) on two interleaved spirals, then evaluated under NoGradGuard.
+// backward, step) on two interleaved spirals with AdamW (weight decay on the weights only, a
+// second parameter group for the biases) and a cosine learning-rate schedule, then evaluated
+// under NoGradGuard.
 //
 //     custom-model [--min-accuracy A]    exits 1 if the test accuracy ends below A
 #include <cmath>
@@ -53,7 +55,13 @@ int main(int argc, char** argv) {
     make_spirals(1000, rng, test_x, test_y);
     data::DataLoader<float> loader(train_x, train_y, {.batch_size = 50, .shuffle = true}, &rng);
     nn::SoftmaxCrossEntropyLoss<float> criterion;
-    optim::SGD<float> optimizer(model.parameters(), {.lr = 0.05, .momentum = 0.9});
+    std::vector<Tensorf> weights, biases;
+    for (const auto& [name, p] : model.named_parameters())
+        (name.ends_with(".bias") ? biases : weights).push_back(p);
+    optim::AdamW<float> optimizer(
+        {{.parameters = weights}, {.parameters = biases, .weight_decay = 0.0}},
+        {.lr = 1e-2, .weight_decay = 1e-4});
+    optim::CosineAnnealing schedule(optimizer, {.t_max = 150});
 
     for (int epoch = 1; epoch <= 150; ++epoch) {
         double epoch_loss = 0;
@@ -64,7 +72,10 @@ int main(int argc, char** argv) {
             optimizer.step();
             epoch_loss += loss.item();
         }
-        if (epoch % 30 == 0) std::cout << "epoch " << epoch << "  loss " << epoch_loss / 20 << "\n";
+        schedule.step();
+        if (epoch % 30 == 0)
+            std::cout << "epoch " << epoch << "  loss " << epoch_loss / 20 << "  next lr "
+                      << optimizer.lr() << "\n";
     }
 
     NoGradGuard no_grad;  // evaluation records nothing

@@ -8,7 +8,7 @@ namespace xtgrad::optim {
 
 void AdagradOptions::validate() const {
     const auto check = [](bool ok, const std::string& what, double value) {
-        if (!ok) throw std::invalid_argument("Adagrad: " + what + ", got " + std::to_string(value));
+        detail::check_option(ok, "Adagrad", what, value);
     };
     check(std::isfinite(lr) && lr >= 0, "the learning rate must be finite and >= 0", lr);
     check(std::isfinite(lr_decay) && lr_decay >= 0, "lr_decay must be >= 0", lr_decay);
@@ -19,20 +19,13 @@ void AdagradOptions::validate() const {
     check(std::isfinite(eps) && eps >= 0, "eps must be finite and >= 0", eps);
 }
 
-namespace {
-const AdagradOptions& validated(const AdagradOptions& options) {
-    options.validate();
-    return options;
-}
-}  // namespace
-
 template <class T>
 Adagrad<T>::Adagrad(std::vector<Tensor<T>> parameters, const AdagradOptions& options)
     : Adagrad({ParamGroup<T>{std::move(parameters), std::nullopt, std::nullopt}}, options) {}
 
 template <class T>
 Adagrad<T>::Adagrad(std::vector<ParamGroup<T>> groups, const AdagradOptions& options)
-    : Optimizer<T>(std::move(groups), validated(options).lr, options.weight_decay),
+    : Optimizer<T>(std::move(groups), detail::validated(options).lr, options.weight_decay),
       options_(options) {
     this->describe_state("adagrad",
                          {{"lr_decay", options.lr_decay},

@@ -9,9 +9,7 @@ namespace xtgrad::optim {
 
 void AdamOptions::validate(const char* optimizer) const {
     const auto check = [optimizer](bool ok, const std::string& what, double value) {
-        if (!ok)
-            throw std::invalid_argument(std::string(optimizer) + ": " + what + ", got " +
-                                        std::to_string(value));
+        detail::check_option(ok, optimizer, what, value);
     };
     check(std::isfinite(lr) && lr >= 0, "the learning rate must be finite and >= 0", lr);
     check(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1)", beta1);

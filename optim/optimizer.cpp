@@ -53,6 +53,12 @@ const std::string kState = "optim/state/";
 
 }  // namespace
 
+void detail::check_option(bool ok, const char* optimizer, const std::string& what, double value) {
+    if (!ok)
+        throw std::invalid_argument(std::string(optimizer) + ": " + what + ", got " +
+                                    std::to_string(value));
+}
+
 template <class T>
 Optimizer<T>::Optimizer(std::vector<ParamGroup<T>> groups, double lr, double weight_decay) {
     std::set<const void*> seen;

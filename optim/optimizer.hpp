@@ -17,6 +17,17 @@
 
 namespace xtgrad::optim {
 
+namespace detail {
+/// Throws std::invalid_argument "<optimizer>: <what>, got <value>" unless ok.
+void check_option(bool ok, const char* optimizer, const std::string& what, double value);
+/// options after options.validate(), for constructors' initialiser lists.
+template <class Options>
+const Options& validated(const Options& options) {
+    options.validate();
+    return options;
+}
+}  // namespace detail
+
 /// What a learning-rate schedule moves: one learning rate per parameter group.
 class LearningRates {
   public:

@@ -8,7 +8,7 @@ namespace xtgrad::optim {
 
 void RMSpropOptions::validate() const {
     const auto check = [](bool ok, const std::string& what, double value) {
-        if (!ok) throw std::invalid_argument("RMSprop: " + what + ", got " + std::to_string(value));
+        detail::check_option(ok, "RMSprop", what, value);
     };
     check(std::isfinite(lr) && lr >= 0, "the learning rate must be finite and >= 0", lr);
     check(alpha >= 0 && alpha <= 1, "alpha must be in [0, 1]", alpha);
@@ -18,20 +18,13 @@ void RMSpropOptions::validate() const {
     check(std::isfinite(momentum) && momentum >= 0, "momentum must be >= 0", momentum);
 }
 
-namespace {
-const RMSpropOptions& validated(const RMSpropOptions& options) {
-    options.validate();
-    return options;
-}
-}  // namespace
-
 template <class T>
 RMSprop<T>::RMSprop(std::vector<Tensor<T>> parameters, const RMSpropOptions& options)
     : RMSprop({ParamGroup<T>{std::move(parameters), std::nullopt, std::nullopt}}, options) {}
 
 template <class T>
 RMSprop<T>::RMSprop(std::vector<ParamGroup<T>> groups, const RMSpropOptions& options)
-    : Optimizer<T>(std::move(groups), validated(options).lr, options.weight_decay),
+    : Optimizer<T>(std::move(groups), detail::validated(options).lr, options.weight_decay),
       options_(options) {
     std::vector<std::string> buffers{"square_avg"};
     if (options.momentum > 0) buffers.push_back("momentum_buffer");

@@ -23,23 +23,16 @@ void SGDOptions::validate() const {
           "nesterov needs momentum > 0 and dampening 0");
 }
 
-namespace {
-const SGDOptions& validated(const SGDOptions& options) {
-    options.validate();
-    return options;
-}
-}  // namespace
-
 template <class T>
 SGD<T>::SGD(std::vector<Tensor<T>> parameters, const SGDOptions& options)
-    : Optimizer<T>(std::move(parameters), validated(options).lr, options.weight_decay),
+    : Optimizer<T>(std::move(parameters), detail::validated(options).lr, options.weight_decay),
       options_(options) {
     describe();
 }
 
 template <class T>
 SGD<T>::SGD(std::vector<ParamGroup<T>> groups, const SGDOptions& options)
-    : Optimizer<T>(std::move(groups), validated(options).lr, options.weight_decay),
+    : Optimizer<T>(std::move(groups), detail::validated(options).lr, options.weight_decay),
       options_(options) {
     describe();
 }

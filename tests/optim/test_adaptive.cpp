@@ -8,7 +8,10 @@
 
 #include <xtgrad/optim/optim.hpp>
 
+#include "../support/close.hpp"
+
 using namespace xtgrad;
+using xtgrad::testing::check_close;
 using namespace xtgrad::optim;
 
 namespace {
@@ -86,15 +89,6 @@ void set_gradient(Tensor<double>& p, int k) {
         const double v = p.value().data()[i];
         g.data()[i] = 0.5 * v * v - 0.3 * v + 0.5 * std::cos(1.3 * k);
     }
-}
-
-void check_close(const Array<double>& got, const std::vector<double>& expected,
-                 const std::string& what) {
-    BOOST_TEST_REQUIRE(got.size() == expected.size(), what);
-    for (std::size_t i = 0; i < expected.size(); ++i)
-        BOOST_TEST(
-            std::abs(got.data()[i] - expected[i]) <= 1e-12 * std::max(1.0, std::abs(expected[i])),
-            what << "[" << i << "]: " << got.data()[i] << " vs torch " << expected[i]);
 }
 
 Tensor<double> weight() {

@@ -7,9 +7,12 @@
 #include <xtgrad/autograd/ops.hpp>
 #include <xtgrad/optim/sgd.hpp>
 
+#include "../support/close.hpp"
+
 using namespace xtgrad;
 using optim::SGD;
 using optim::SGDOptions;
+using xtgrad::testing::check_close;
 
 namespace {
 
@@ -54,15 +57,6 @@ void set_gradient(Tensor<double>& p, int k) {
         const double v = p.value().data()[i];
         g.data()[i] = 0.5 * v * v - 0.3 * v + 0.1 * (k + 1);
     }
-}
-
-void check_close(const Array<double>& got, const std::vector<double>& expected,
-                 const std::string& what) {
-    BOOST_TEST_REQUIRE(got.size() == expected.size(), what);
-    for (std::size_t i = 0; i < expected.size(); ++i)
-        BOOST_TEST(
-            std::abs(got.data()[i] - expected[i]) <= 1e-12 * std::max(1.0, std::abs(expected[i])),
-            what << "[" << i << "]: " << got.data()[i] << " vs torch " << expected[i]);
 }
 
 }  // namespace
