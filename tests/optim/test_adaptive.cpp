@@ -114,8 +114,9 @@ BOOST_AUTO_TEST_CASE(match_pytorch_1_13) {
                 set_gradient(b, k);
                 opt->step();
             }
-            check_close(w.value(), c.weight, "weight");
-            check_close(b.value(), c.bias, "bias");
+            const double worst = std::max(check_close(w.value(), c.weight, "weight"),
+                                          check_close(b.value(), c.bias, "bias"));
+            BOOST_TEST_MESSAGE(c.name << ": largest difference from torch " << worst);
         }
     }
 }
