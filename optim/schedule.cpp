@@ -34,6 +34,11 @@ void LrScheduler::step(double metric) {
     apply();
 }
 
+void LrScheduler::batch_done() {
+    ++batches_;
+    if (moves_per_batch()) apply();
+}
+
 void LrScheduler::apply() {
     for (std::size_t g = 0; g < bases_.size(); ++g) optimizer_.set_lr(g, lr_at(bases_[g], epoch_));
 }
@@ -41,7 +46,7 @@ void LrScheduler::apply() {
 void LrScheduler::store_state(io::Archive& archive) const {
     archive.put("schedule/kind", kind());
     archive.put("schedule/settings", to_array(settings()));
-    archive.put("schedule/epochs", std::vector<std::uint64_t>{epoch_});
+    archive.put("schedule/epochs", std::vector<std::uint64_t>{epoch_, batches_});
     archive.put("schedule/base-lr", to_array(bases_));
     archive.put("schedule/memory", to_array(memory()));
 }
@@ -57,7 +62,7 @@ void LrScheduler::restore_state(const io::Archive& archive) {
         fail("its '" + kind() + "' schedule has other settings");
     const auto& epochs = archive.integers("schedule/epochs");
     const auto bases = to_vector(archive.array<double>("schedule/base-lr"));
-    if (epochs.size() != 1 || bases.size() != bases_.size())
+    if (epochs.size() != 2 || bases.size() != bases_.size())
         fail("its schedule is for " + std::to_string(bases.size()) + " parameter groups, not " +
              std::to_string(bases_.size()));
     const auto memory = to_vector(archive.array<double>("schedule/memory"));
@@ -65,6 +70,7 @@ void LrScheduler::restore_state(const io::Archive& archive) {
     this->restore_memory(memory);
     bases_ = bases;
     epoch_ = epochs[0];
+    batches_ = epochs[1];
     apply();
 }
 
@@ -208,7 +214,7 @@ void ReduceOnPlateau::restore_memory(const std::vector<double>& memory) {
 
 Warmup::Warmup(LearningRates& optimizer, const Options& options, std::unique_ptr<LrScheduler> then)
     : LrScheduler(optimizer), options_(options), then_(std::move(then)) {
-    require(options.epochs > 0, "warmup epochs must be > 0");
+    require(options.epochs > 0 || options.steps > 0, "warmup epochs or steps must be > 0");
     require(options.start_factor > 0 && options.start_factor <= 1,
             "the warmup start factor must be in (0, 1]");
     if (then_) bases_ = then_->bases_;  // it may have moved the rates already
@@ -216,8 +222,10 @@ Warmup::Warmup(LearningRates& optimizer, const Options& options, std::unique_ptr
 }
 
 double Warmup::lr_at(double base, std::size_t epoch) const {
-    const double done = static_cast<double>(std::min(epoch, options_.epochs)) /
-                        static_cast<double>(options_.epochs);
+    const std::size_t length = options_.steps > 0 ? options_.steps : options_.epochs;
+    const std::size_t progress = options_.steps > 0 ? batches_done() : epoch;
+    const double done =
+        static_cast<double>(std::min(progress, length)) / static_cast<double>(length);
     const double factor = options_.start_factor + (1 - options_.start_factor) * done;
     return (then_ ? then_->lr_at(base, epoch) : base) * factor;
 }
@@ -227,7 +235,8 @@ std::string Warmup::kind() const {
 }
 
 std::vector<double> Warmup::settings() const {
-    std::vector<double> s{static_cast<double>(options_.epochs), options_.start_factor};
+    std::vector<double> s{static_cast<double>(options_.epochs), options_.start_factor,
+                          static_cast<double>(options_.steps)};
     if (then_)
         for (double v : then_->settings()) s.push_back(v);
     return s;

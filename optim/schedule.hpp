@@ -31,7 +31,11 @@ class LrScheduler {
     /// One epoch is done: `metric` is what ReduceOnPlateau watches (the epoch's test loss);
     /// the others ignore it.
     void step(double metric = std::numeric_limits<double>::quiet_NaN());
+    /// One optimizer step is done (the Trainer calls it after every step): a warmup counted in
+    /// steps moves the rates here; the other schedules only count.
+    void batch_done();
     std::size_t epochs_done() const { return epoch_; }
+    std::size_t batches_done() const { return batches_; }
     const std::vector<double>& base_lrs() const { return bases_; }
 
     /// The learning rate of a group whose base is `base`, after `epoch` epochs.
@@ -48,6 +52,8 @@ class LrScheduler {
   protected:
     /// Sets every group's rate for the epochs done; derived constructors end with it.
     void apply();
+    /// Whether the rate changes with every optimizer step, not only with epochs.
+    virtual bool moves_per_batch() const { return false; }
     virtual void observe(double /*metric*/) {}
     /// What observe() learned (ReduceOnPlateau's counters), for checkpoints.
     virtual std::vector<double> memory() const { return {}; }
@@ -58,6 +64,7 @@ class LrScheduler {
     LearningRates& optimizer_;
     std::vector<double> bases_;
     std::size_t epoch_ = 0;
+    std::size_t batches_ = 0;
 };
 
 /// base * gamma^(epoch / step_size): StepLR.
@@ -157,12 +164,14 @@ class ReduceOnPlateau : public LrScheduler {
     std::size_t bad_epochs_ = 0, cooldown_left_ = 0, reductions_ = 0;
 };
 
-/// Linear warmup from start_factor to 1 over `epochs`, times the wrapped schedule (or 1).
+/// Linear warmup from start_factor to 1 over `epochs` (or, if `steps` is set, over that many
+/// optimizer steps), times the wrapped schedule (or 1).
 class Warmup : public LrScheduler {
   public:
     struct Options {
         std::size_t epochs = 1;
         double start_factor = 1.0 / 3;  // LinearLR's default
+        std::size_t steps = 0;          // > 0: warm up per optimizer step instead of per epoch
     };
     Warmup(LearningRates& optimizer, const Options& options,
            std::unique_ptr<LrScheduler> then = nullptr);
@@ -174,6 +183,7 @@ class Warmup : public LrScheduler {
     void observe(double metric) override;
     std::vector<double> memory() const override;
     void restore_memory(const std::vector<double>& memory) override;
+    bool moves_per_batch() const override { return options_.steps > 0; }
 
   private:
     Options options_;

@@ -107,9 +107,10 @@ std::unique_ptr<optim::LrScheduler> make_schedule(const RunConfig& c,
                 optim::ReduceOnPlateau::Options{.factor = c.lr_gamma, .patience = c.lr_patience});
             break;
     }
-    if (c.warmup_epochs == 0) return schedule;
+    if (c.warmup_epochs == 0 && c.warmup_steps == 0) return schedule;
     return std::make_unique<optim::Warmup>(
-        optimizer, optim::Warmup::Options{.epochs = c.warmup_epochs}, std::move(schedule));
+        optimizer, optim::Warmup::Options{.epochs = c.warmup_epochs, .steps = c.warmup_steps},
+        std::move(schedule));
 }
 
 template <class T>

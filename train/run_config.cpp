@@ -64,6 +64,8 @@ std::vector<std::string> validate(const RunConfig& c) {
     if (c.rng == RngKind::numpy && c.seed > 0xffffffffULL)
         errors.push_back("seed: the numpy generator takes a 32-bit seed");
     if (c.resume && c.checkpoint.empty()) errors.push_back("resume needs --checkpoint FILE");
+    if (c.warmup_epochs > 0 && c.warmup_steps > 0)
+        errors.push_back("warmup-epochs and warmup-steps: give one of them");
     if (c.lr_schedule == ScheduleKind::multistep && c.lr_milestones.empty())
         errors.push_back("lr-schedule multistep needs --lr-milestones, e.g. 5,8");
     if (c.lr_schedule == ScheduleKind::plateau && !(c.lr_gamma < 1))

@@ -69,6 +69,8 @@ std::optional<std::string> increasing(const std::vector<std::size_t>& values);
       "plateau: epochs without a lower test loss before the rate is reduced") \
     X(warmup_epochs, "warmup-epochs", std::size_t, 0, must_match, none, \
       "linear warmup from 1/3 of the rate over these epochs, times the schedule (0 = none)") \
+    X(warmup_steps, "warmup-steps", std::size_t, 0, must_match, none, \
+      "the same warmup over this many optimizer steps instead (0 = none)") \
     X(clip_grad_norm, "clip-grad-norm", double, 0, must_match, non_negative, \
       "clip the gradients to this global 2-norm before every step (0 = off)") \
     X(batch_size, "batch-size", std::size_t, 100, must_match, positive, "mini-batch size") \

@@ -108,6 +108,7 @@ bool Trainer<T>::train_steps(const std::function<bool()>& stop) {
                                        ": the gradient norm is " + std::to_string(norm));
         }
         optimizer_.step();
+        if (schedule_) schedule_->batch_done();
         state_.loss_sum += loss_value;
         state_.acc_sum += acc_value;
         ++state_.batches;

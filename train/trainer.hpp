@@ -54,7 +54,8 @@ class Trainer {
     /// How accuracy is read off the logits (default nn::accuracy: the arg-max is the label).
     Trainer& set_accuracy(AccuracyFn<T> accuracy);
     Trainer& add_observer(Observer& observer);
-    /// A schedule stepped after every epoch with the epoch's test loss (checkpoints save it).
+    /// A schedule stepped after every epoch with the epoch's test loss, and told of every
+    /// optimizer step (a warmup in steps moves the rate there); checkpoints save it.
     Trainer& set_schedule(optim::LrScheduler& schedule);
     /// Clips the gradients to this global 2-norm before every step (0: no clipping). A
     /// non-finite norm throws TrainingDiverged.

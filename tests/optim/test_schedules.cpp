@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <numbers>
 
 #include <xtgrad/optim/optim.hpp>
 
@@ -146,13 +147,44 @@ BOOST_AUTO_TEST_CASE(a_restored_schedule_continues_where_it_stopped) {
     BOOST_CHECK_THROW(other.restore_state(archive), io::ArchiveError);
 }
 
+BOOST_AUTO_TEST_CASE(a_warmup_in_steps_moves_the_rate_after_every_step) {
+    // LinearLR(start_factor 0.2, total_iters 4) stepped per batch: 0.2, 0.4, 0.6, 0.8, 1, then 1;
+    // times the epoch schedule it wraps (cosine over 4 epochs, stepped per epoch).
+    SGD<double> sgd({parameter()}, {.lr = 1.0});
+    Warmup warmup(sgd, {.epochs = 0, .start_factor = 0.2, .steps = 4},
+                  std::make_unique<CosineAnnealing>(sgd, CosineAnnealing::Options{4, 0}));
+    BOOST_TEST(sgd.lr() == 0.2, boost::test_tools::tolerance(1e-15));
+    for (std::size_t step = 1; step <= 6; ++step) {
+        warmup.batch_done();
+        const double factor = 0.2 + 0.8 * static_cast<double>(std::min<std::size_t>(step, 4)) / 4;
+        BOOST_TEST(sgd.lr() == factor, boost::test_tools::tolerance(1e-15));
+    }
+    warmup.step();  // an epoch: cosine at 1 of 4
+    BOOST_TEST(sgd.lr() == (1 + std::cos(std::numbers::pi / 4)) / 2,
+               boost::test_tools::tolerance(1e-15));
+    // Restored mid-warmup, the step count continues.
+    SGD<double> a({parameter()}, {.lr = 1.0}), b({parameter()}, {.lr = 1.0});
+    Warmup wa(a, {.epochs = 0, .start_factor = 0.2, .steps = 4});
+    Warmup wb(b, {.epochs = 0, .start_factor = 0.2, .steps = 4});
+    wa.batch_done();
+    wa.batch_done();
+    io::Archive archive;
+    wa.store_state(archive);
+    wb.restore_state(archive);
+    BOOST_TEST(b.lr() == a.lr());
+    wa.batch_done();
+    wb.batch_done();
+    BOOST_TEST(b.lr() == a.lr());
+    BOOST_TEST(wb.batches_done() == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(bad_settings_are_refused) {
     SGD<double> sgd({parameter()}, {.lr = 1.0});
     BOOST_CHECK_THROW(StepDecay(sgd, {.step_size = 0}), std::invalid_argument);
     BOOST_CHECK_THROW(MultiStepDecay(sgd, {.milestones = {5, 2}}), std::invalid_argument);
     BOOST_CHECK_THROW(CosineAnnealing(sgd, {.t_max = 0}), std::invalid_argument);
     BOOST_CHECK_THROW(ReduceOnPlateau(sgd, {.factor = 1.0}), std::invalid_argument);
-    BOOST_CHECK_THROW(Warmup(sgd, {.epochs = 0}), std::invalid_argument);
+    BOOST_CHECK_THROW(Warmup(sgd, {.epochs = 0}), std::invalid_argument);  // nor steps
     ReduceOnPlateau plateau(sgd, {});
     BOOST_CHECK_THROW(plateau.step(), std::invalid_argument);  // it needs its metric
 }

@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
     json["lr-schedule"] = "cosine";  // a choice whose key has a dash: not a path
     apply_json(changed, json);
     BOOST_TEST(to_json(changed) == json);
-    BOOST_TEST(fields == 39u);
+    BOOST_TEST(fields == 40u);
     const nlohmann::json defaults = to_json(RunConfig{});
     std::size_t must_match = 0;
     for_each_field(changed, [&](const FieldInfo& field, const auto&) {
@@ -166,7 +166,7 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
         BOOST_TEST(refused == (field.on_resume == OnResume::must_match), field.key);
         must_match += refused;
     });
-    BOOST_TEST(must_match == 30u);
+    BOOST_TEST(must_match == 31u);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_file_is_named) {
