@@ -3,3 +3,4 @@
 
 #include "xtgrad/io/archive.hpp"
 #include "xtgrad/io/atomic_file.hpp"
+#include "xtgrad/io/safetensors.hpp"

@@ -12,3 +12,4 @@
 #include "xtgrad/nn/module.hpp"
 #include "xtgrad/nn/sequential.hpp"
 #include "xtgrad/nn/serialize.hpp"
+#include "xtgrad/nn/weights.hpp"

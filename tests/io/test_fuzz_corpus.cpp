@@ -9,6 +9,7 @@
 
 #include <xtgrad/data/idx.hpp>
 #include <xtgrad/io/archive.hpp>
+#include <xtgrad/io/safetensors.hpp>
 
 namespace {
 
@@ -38,6 +39,20 @@ BOOST_AUTO_TEST_CASE(archive_inputs_parse_or_are_refused) {
                 xtgrad::io::parse_archive(bytes_of(file), file.filename().string());
             BOOST_TEST_MESSAGE(file.filename() << ": " << archive.entries().size() << " entries");
         } catch (const xtgrad::io::ArchiveError& e) {
+            BOOST_TEST_MESSAGE(file.filename() << ": refused: " << e.what());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(safetensors_inputs_parse_or_are_refused) {
+    const auto files = corpus("safetensors");
+    BOOST_TEST_REQUIRE(files.size() >= 2u);
+    for (const auto& file : files) {
+        try {
+            const auto content =
+                xtgrad::io::parse_safetensors(bytes_of(file), file.filename().string());
+            BOOST_TEST_MESSAGE(file.filename() << ": " << content.tensors.size() << " tensors");
+        } catch (const xtgrad::io::SafetensorsError& e) {
             BOOST_TEST_MESSAGE(file.filename() << ": refused: " << e.what());
         }
     }
