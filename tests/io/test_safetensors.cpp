@@ -147,6 +147,8 @@ BOOST_AUTO_TEST_CASE(malformed_files_are_refused_with_their_defect) {
         "shape sizes overflow");
     expect_refused(file_of(R"({"w":{"dtype":"F32","shape":[5],"data_offsets":[0,16]}})", four),
                    "shape (5) of F32 needs 20 bytes, data_offsets give 16");
+    expect_refused(file_of(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,16]}})", four),
+                   "shape (2) of F32 needs 8 bytes, data_offsets give 16");
     expect_refused(file_of(R"({"w":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}})", four),
                    "are outside the 16 data bytes");
     expect_refused(file_of(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", four),
