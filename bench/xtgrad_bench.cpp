@@ -77,7 +77,7 @@ double median(std::vector<double> v) {
 }
 
 template <class T>
-nlohmann::json run(const train::TrainConfig& config, const train::RawData& raw) {
+nlohmann::json run(const train::RunConfig& config, const train::RawData& raw) {
     const train::TrainingData<T> data = train::prepare_data<T>(raw, config);
     train::MlpRun<T> mlp(config, data);
     train::Trainer<T>& trainer = mlp.trainer();
