@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "xtgrad/io/atomic_file.hpp"
+#include "xtgrad/io/read_file.hpp"
 
 namespace xtgrad::io {
 
@@ -244,14 +245,7 @@ Archive parse_archive(const std::vector<std::uint8_t>& bytes, const std::string&
 }
 
 Archive load_archive(const std::filesystem::path& file) {
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(file, error))
-        throw ArchiveError(file.string(), "no such file");
-    std::ifstream in(file, std::ios::binary);
-    std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in),
-                                    std::istreambuf_iterator<char>()};
-    if (!in.eof() && in.fail()) throw ArchiveError(file.string(), "read failed");
-    return parse_archive(bytes, file.string());
+    return parse_archive(read_whole_file<ArchiveError>(file), file.string());
 }
 
 template const Array<float>& Archive::array<float>(const std::string&) const;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "xtgrad/io/atomic_file.hpp"
+#include "xtgrad/io/read_file.hpp"
 
 static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
 
@@ -172,14 +173,7 @@ Safetensors parse_safetensors(std::span<const std::uint8_t> bytes, const std::st
 }
 
 Safetensors load_safetensors(const std::filesystem::path& file) {
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(file, error))
-        throw SafetensorsError(file.string(), "no such file");
-    std::ifstream in(file, std::ios::binary);
-    std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in),
-                                    std::istreambuf_iterator<char>()};
-    if (!in.eof() && in.fail()) throw SafetensorsError(file.string(), "read failed");
-    return parse_safetensors(bytes, file.string());
+    return parse_safetensors(read_whole_file<SafetensorsError>(file), file.string());
 }
 
 }  // namespace xtgrad::io
