@@ -9,6 +9,11 @@ find_package(xtensor-blas 0.20 REQUIRED)
 # gzip-compressed IDX files (Fashion-MNIST ships as .gz).
 find_package(ZLIB REQUIRED)
 
+# .npz weight files (zip archives of .npy arrays). Found through pkg-config: Debian's libzip
+# CMake config also imports its command-line tools, which are packaged apart (zipcmp, ...).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip>=1.7)
+
 # xtgrad::train: JSON configs, metrics and checkpoint histories.
 find_package(nlohmann_json 3.10 REQUIRED)
 # The applications' and benchmarks' command lines.

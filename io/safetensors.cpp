@@ -17,17 +17,9 @@ static_assert(std::endian::native == std::endian::little, "safetensors data is l
 
 namespace xtgrad::io {
 
-SafetensorsError::SafetensorsError(const std::string& file, const std::string& defect)
-    : std::runtime_error(file + ": " + defect) {}
-
 namespace {
 
 constexpr std::uint64_t kMaxHeader = 100'000'000;  // the reference implementation's limit
-
-template <class T>
-constexpr const char* dtype_name() {
-    return std::is_same_v<T, float> ? "F32" : "F64";
-}
 
 }  // namespace
 

@@ -6,26 +6,20 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <span>
-#include <stdexcept>
 #include <string>
-#include <variant>
+#include <vector>
 
-#include "xtgrad/autograd/array.hpp"
+#include "xtgrad/io/tensor_file.hpp"
 
 namespace xtgrad::io {
 
-class SafetensorsError : public std::runtime_error {
+class SafetensorsError : public FormatError {
   public:
-    SafetensorsError(const std::string& file, const std::string& defect);
+    using FormatError::FormatError;
 };
 
-struct Safetensors {
-    using Tensor = std::variant<Array<float>, Array<double>>;
-    std::map<std::string, Tensor> tensors;
-    std::map<std::string, std::string> metadata;
-};
+using Safetensors = TensorFile;
 
 /// The file's bytes: the header padded with spaces to a multiple of 8, tensors in name order.
 std::vector<std::uint8_t> safetensors_bytes(const Safetensors& content);

@@ -1,12 +1,16 @@
-// A module's parameters as a safetensors file that PyTorch and numpy read, and back.
+// A module's parameters in files that PyTorch and numpy read, and back: safetensors
+// (".safetensors") or numpy's .npz (".npz"), chosen by the file's extension.
 //
 //     nn::save_weights("mlp.safetensors", *model, nn::WeightLayout::pytorch);
-//     # in Python: model.load_state_dict(safetensors.torch.load_file("mlp.safetensors"))
+//     # Python: torch_model.load_state_dict(safetensors.torch.load_file("mlp.safetensors"))
+//     # or:     {k: torch.from_numpy(v) for k, v in numpy.load("mlp.npz").items()}
 //
-// Names are the module tree's ("fc1.weight", "fc2.bias"). In the pytorch layout every 2-D
-// ".weight" (a Linear's, stored here as (in, out)) is written as torch.nn.Linear's (out, in);
-// the xtgrad layout writes the arrays as they are. The file's metadata says which
-// ("format": "xtgrad weights", "layout": "xtgrad" | "pytorch").
+// The xtgrad layout stores every parameter as xtgrad holds it, under its module-tree name
+// ("fc1.weight"). The pytorch layout stores what the same model built from torch.nn modules has
+// in its state_dict: a Linear's weight as torch.nn.Linear's (out, in) instead of (in, out), and
+// the children of a Sequential named by position as torch.nn.Sequential names them ("0.weight",
+// "2.bias" for make_mlp's fc1 and fc2); children of other modules keep their names ("fc1.bias").
+// The file's metadata says which ("format": "xtgrad weights", "layout": "xtgrad" | "pytorch").
 #pragma once
 
 #include <filesystem>
@@ -22,13 +26,18 @@ template <class T>
 void save_weights(const std::filesystem::path& file, const Module<T>& module,
                   WeightLayout layout = WeightLayout::xtgrad);
 
-/// Loads every parameter of module. The layout is the file's metadata's; a file without it
-/// (written by PyTorch or numpy) needs `layout`. Throws io::SafetensorsError naming the file and
-/// the tensor if one is missing, extra, of another shape or of another dtype, and for a file
-/// that says one layout when `layout` says the other. On error the module is unchanged.
+/// Loads every parameter of module. A file read in the layout its metadata names; one without
+/// (written by PyTorch or numpy) in `layout_if_unnamed`, which it then needs. Throws
+/// io::FormatError naming the file and the tensor if one is missing, extra, of another shape or
+/// of another dtype (and the format's own error for a malformed file). On error the module is
+/// unchanged.
 template <class T>
 void load_weights(const std::filesystem::path& file, Module<T>& module,
-                  std::optional<WeightLayout> layout = std::nullopt);
+                  std::optional<WeightLayout> layout_if_unnamed = std::nullopt);
+
+/// "xtgrad" or "pytorch"; parse_weight_layout throws std::invalid_argument for another name.
+const char* weight_layout_name(WeightLayout layout);
+WeightLayout parse_weight_layout(const std::string& name);
 
 #define XTGRAD_EXTERN(T)                                                              \
     extern template void save_weights(const std::filesystem::path&, const Module<T>&, \

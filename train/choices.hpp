@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "xtgrad/nn/activations.hpp"
+#include "xtgrad/nn/weights.hpp"
 
 namespace xtgrad::train {
 
@@ -82,6 +83,11 @@ template <> struct ChoiceNames<nn::Activation> {
         std::pair{nn::Activation::relu, std::string_view("relu")},
         std::pair{nn::Activation::gelu, std::string_view("gelu")},
         std::pair{nn::Activation::gelu_erf, std::string_view("gelu-erf")}};
+};
+template <> struct ChoiceNames<nn::WeightLayout> {
+    static constexpr std::array values{
+        std::pair{nn::WeightLayout::pytorch, std::string_view("pytorch")},
+        std::pair{nn::WeightLayout::xtgrad, std::string_view("xtgrad")}};
 };
 // clang-format on
 

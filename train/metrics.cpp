@@ -22,6 +22,8 @@ nlohmann::json RunMetrics::to_json() const {
                          {"train_acc", last.train_acc},
                          {"test_loss", last.test_loss},
                          {"test_acc", last.test_acc}};
+    } else if (evaluation) {
+        json["final"] = {{"test_loss", evaluation->test_loss}, {"test_acc", evaluation->test_acc}};
     }
     return json;
 }

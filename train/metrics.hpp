@@ -1,9 +1,11 @@
 // Per-epoch metrics of a run and the metrics JSON file:
 //   {"config": {...}, "epochs": [{epoch, train_loss, train_acc, test_loss, test_acc, seconds}],
 //    "final": {train_loss, train_acc, test_loss, test_acc}}
+// A run of no epoch (evaluating given weights) has "epochs": [] and "final": {test_loss, test_acc}.
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,9 +21,16 @@ struct EpochMetrics {
     double seconds = 0;  // training and evaluation of the epoch
 };
 
+/// The test loss and accuracy of a run that trained no epoch.
+struct Evaluation {
+    double test_loss = 0;
+    double test_acc = 0;
+};
+
 struct RunMetrics {
     nlohmann::json config;
     std::vector<EpochMetrics> epochs;
+    std::optional<Evaluation> evaluation;  // set by a run of zero epochs
 
     nlohmann::json to_json() const;
     static RunMetrics from_json(const nlohmann::json& json);

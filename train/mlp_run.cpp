@@ -5,8 +5,10 @@
 
 #include "xtgrad/autograd/blas.hpp"
 #include "xtgrad/autograd/tape.hpp"
+#include "xtgrad/io/npy.hpp"
 #include "xtgrad/nn/composed_guard.hpp"
 #include "xtgrad/nn/sequential.hpp"
+#include "xtgrad/nn/weights.hpp"
 #include "xtgrad/optim/optim.hpp"
 
 namespace xtgrad::train {
@@ -156,8 +158,21 @@ RunResult run_training(const RunConfig& requested, Observer* observer,
     const auto run_typed = [&]<class T>(T) {
         const TrainingData<T> data = prepare_data<T>(raw, config);
         MlpRun<T> run(config, data);
+        nn::Module<T>& network = *run.model().network;
+        if (!config.load_weights.empty())
+            nn::load_weights(config.load_weights, network, config.weight_layout);
         if (observer) run.trainer().add_observer(*observer);
-        return run.run(should_stop);
+        RunResult result = run.run(should_stop);
+        if (result.outcome != RunOutcome::completed) return result;
+        if (!config.save_weights.empty())
+            nn::save_weights(config.save_weights, network, config.weight_layout);
+        if (!config.logits_out.empty()) {
+            NoGradGuard no_grad;
+            network.eval();
+            io::save_npy(config.logits_out, network(Tensor<T>(data.test_inputs)).value());
+            network.train();
+        }
+        return result;
     };
     return config.dtype == Dtype::float64 ? run_typed(double{}) : run_typed(float{});
 }

@@ -64,6 +64,9 @@ std::vector<std::string> validate(const RunConfig& c) {
     if (c.rng == RngKind::numpy && c.seed > 0xffffffffULL)
         errors.push_back("seed: the numpy generator takes a 32-bit seed");
     if (c.resume && c.checkpoint.empty()) errors.push_back("resume needs --checkpoint FILE");
+    if (c.epochs == 0 && c.load_weights.empty())
+        errors.push_back("epochs 0 evaluates given weights: it needs --load-weights FILE");
+    if (c.epochs == 0 && c.resume) errors.push_back("epochs 0 cannot --resume a training run");
     if (c.warmup_epochs > 0 && c.warmup_steps > 0)
         errors.push_back("warmup-epochs and warmup-steps: give one of them");
     if (c.lr_schedule == ScheduleKind::multistep && c.lr_milestones.empty())

@@ -74,7 +74,8 @@ std::optional<std::string> increasing(const std::vector<std::size_t>& values);
     X(clip_grad_norm, "clip-grad-norm", double, 0, must_match, non_negative, \
       "clip the gradients to this global 2-norm before every step (0 = off)") \
     X(batch_size, "batch-size", std::size_t, 100, must_match, positive, "mini-batch size") \
-    X(epochs, "epochs", std::size_t, 10, may_differ, positive, "training epochs") \
+    X(epochs, "epochs", std::size_t, 10, may_differ, none, \
+      "training epochs (0: evaluate the --load-weights file only)") \
     X(seed, "seed", std::uint64_t, 42, must_match, none, "seed of the one random generator") \
     X(rng, "rng", RngKind, RngKind::numpy, must_match, none, \
       "numpy (numpy's legacy stream, drawn in the lab's order) or std") \
@@ -103,6 +104,15 @@ std::optional<std::string> increasing(const std::vector<std::size_t>& values);
       "checkpoint file: written every --checkpoint-every epochs and on SIGINT/SIGTERM") \
     X(checkpoint_every, "checkpoint-every", std::size_t, 1, may_differ, positive, \
       "epochs between checkpoints") \
+    X(load_weights, "load-weights", std::string, "", must_match, none, \
+      "start from the weights in this file (.safetensors or .npz) instead of random ones") \
+    X(save_weights, "save-weights", std::string, "", may_differ, none, \
+      "after training, write the weights to this file (.safetensors or .npz)") \
+    X(weight_layout, "weight-layout", nn::WeightLayout, nn::WeightLayout::pytorch, may_differ, \
+      none, "layout of --save-weights, and of a --load-weights file without one: pytorch " \
+      "(the state_dict of torch.nn.Sequential(Linear, act, ..., Linear)) or xtgrad") \
+    X(logits_out, "logits-out", std::string, "", may_differ, none, \
+      "after the run, write the test images' logits (count, 10) to this .npy file") \
     X(resume, "resume", bool, false, may_differ, none, \
       "continue from --checkpoint (same settings; --epochs may grow)") \
     X(detect_anomaly, "detect-anomaly", bool, false, may_differ, none, \

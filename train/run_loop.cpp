@@ -8,7 +8,7 @@ namespace xtgrad::train {
 
 template <class T>
 RunResult run(Trainer<T>& trainer, RandomEngine& rng, const RunOptions& options) {
-    RunResult result{{options.settings, {}}, RunOutcome::completed, {}};
+    RunResult result{{options.settings, {}, {}}, RunOutcome::completed, {}};
     RunMetrics& metrics = result.metrics;
     if (options.resume) {
         metrics = load_checkpoint(options.checkpoint, trainer, rng, options.check_resumable);
@@ -45,6 +45,12 @@ RunResult run(Trainer<T>& trainer, RandomEngine& rng, const RunOptions& options)
         if (!options.metrics_out.empty())
             write_json_atomically(options.metrics_out, metrics.to_json());
         if (epoch % options.checkpoint_every == 0 || epoch == options.epochs) checkpoint();
+    }
+    if (options.epochs == 0 && !options.resume) {
+        const auto [test_loss, test_acc] = trainer.evaluate();
+        metrics.evaluation = Evaluation{test_loss, test_acc};
+        if (!options.metrics_out.empty())
+            write_json_atomically(options.metrics_out, metrics.to_json());
     }
     result.stopped_at = trainer.state();
     return result;

@@ -34,7 +34,8 @@ struct RunResult {
     EpochState stopped_at;  // where an interrupted run stopped
 };
 
-/// Runs epochs until options.epochs are done. rng is the engine the training loader shuffles
+/// Runs epochs until options.epochs are done; with options.epochs 0 (and no resume) it evaluates
+/// the model as it is instead (metrics.evaluation). rng is the engine the training loader shuffles
 /// with (checkpoints save its state). Throws TrainingDiverged (the last checkpoint stays as it
 /// was) and whatever resuming or writing throws.
 template <class T>

@@ -92,8 +92,14 @@ int main(int argc, char** argv) {
             std::cout << std::fixed << std::setprecision(4) << "final test accuracy "
                       << last.test_acc << " (loss " << last.test_loss << ")\n";
         }
-        if (!config.metrics_out.empty())
-            std::cout << "metrics written to " << config.metrics_out << "\n";
+        if (const auto& evaluation = result.metrics.evaluation)
+            std::cout << std::fixed << std::setprecision(4) << "test accuracy of "
+                      << config.load_weights << " " << evaluation->test_acc << " (loss "
+                      << evaluation->test_loss << ")\n";
+        for (const auto& [file, what] :
+             {std::pair{config.metrics_out, "metrics"}, std::pair{config.save_weights, "weights"},
+              std::pair{config.logits_out, "test logits"}})
+            if (!file.empty()) std::cout << what << " written to " << file << "\n";
     } catch (const xtgrad::train::TrainingDiverged& e) {
         std::cerr
             << "mnist-train: " << e.what()

@@ -28,15 +28,16 @@ ensure_packages() {
 
 # Everything the library, its tests and examples build against (why each: README.md).
 XTGRAD_BUILD_PACKAGES=(
-    g++ cmake make
+    g++ cmake make pkg-config
     xtensor-dev libxtensor-blas-dev libopenblas-dev
-    libboost-test-dev zlib1g-dev
+    libboost-test-dev zlib1g-dev libzip-dev
     libcli11-dev nlohmann-json3-dev
     gnuplot-nox
 )
 
-# Only the tests need these: Fashion-MNIST for the --dataset fashion-mnist test.
-XTGRAD_TEST_PACKAGES=(dataset-fashion-mnist)
+# Only the tests need these: Fashion-MNIST for the --dataset fashion-mnist test, numpy for the
+# test that numpy reads and writes mnist-train's weights.
+XTGRAD_TEST_PACKAGES=(dataset-fashion-mnist python3-numpy)
 
 # Configures (Release, tuned for this CPU) and builds; extra arguments go to CMake.
 build_release() {

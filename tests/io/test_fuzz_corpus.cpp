@@ -9,6 +9,7 @@
 
 #include <xtgrad/data/idx.hpp>
 #include <xtgrad/io/archive.hpp>
+#include <xtgrad/io/npy.hpp>
 #include <xtgrad/io/safetensors.hpp>
 
 namespace {
@@ -54,6 +55,24 @@ BOOST_AUTO_TEST_CASE(safetensors_inputs_parse_or_are_refused) {
             BOOST_TEST_MESSAGE(file.filename() << ": " << content.tensors.size() << " tensors");
         } catch (const xtgrad::io::SafetensorsError& e) {
             BOOST_TEST_MESSAGE(file.filename() << ": refused: " << e.what());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(npy_and_npz_inputs_parse_or_are_refused) {
+    for (const std::string target : {"npy", "npz"}) {
+        const auto files = corpus(target);
+        BOOST_TEST_REQUIRE(files.size() >= 2u);
+        for (const auto& file : files) {
+            try {
+                const std::string name = file.filename().string();
+                const std::size_t tensors =
+                    target == "npy" ? (xtgrad::io::parse_npy(bytes_of(file), name), 1)
+                                    : xtgrad::io::parse_npz(bytes_of(file), name).tensors.size();
+                BOOST_TEST_MESSAGE(file.filename() << ": " << tensors << " tensors");
+            } catch (const xtgrad::io::NpyError& e) {
+                BOOST_TEST_MESSAGE(file.filename() << ": refused: " << e.what());
+            }
         }
     }
 }

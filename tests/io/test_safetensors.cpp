@@ -1,13 +1,10 @@
-// safetensors: bit-for-bit round trips of module weights in both layouts, a file built byte by
-// byte from the format's description, and every malformed kind refused with its message.
+// safetensors: a file built byte by byte from the format's description, and every malformed kind
+// refused with its message (module weights in this format: tests/nn/test_weights.cpp).
 #include <boost/test/unit_test.hpp>
 
 #include <cstring>
 
 #include <xtgrad/io/safetensors.hpp>
-#include <xtgrad/nn/nn.hpp>
-
-#include "../support/temp_dir.hpp"
 
 using namespace xtgrad;
 using io::SafetensorsError;
@@ -58,63 +55,6 @@ BOOST_AUTO_TEST_CASE(a_file_written_by_the_format_description_is_read) {
     BOOST_TEST(to_string(w.shape()) == "(2, 2)");
     BOOST_TEST(w(1, 0) == 0.25f);
     BOOST_TEST(std::get<Array<float>>(content.tensors.at("b"))(1) == -1.0f);
-}
-
-template <class T>
-void round_trip(nn::WeightLayout layout) {
-    testing::TempDir dir;
-    StdRandom rng(3);
-    auto model = nn::make_mlp<T>({{5, 4, 3}, nn::Activation::relu, nn::Init::normal(0.5)}, rng);
-    for (auto& [name, p] : model->named_parameters())
-        for (auto& v : p.mutable_value()) v = static_cast<T>(rng.normal());
-    nn::save_weights(dir / "m.safetensors", *model, layout);
-    const auto file = io::load_safetensors(dir / "m.safetensors");
-    const auto& w = std::get<Array<T>>(file.tensors.at("fc1.weight"));
-    BOOST_TEST(to_string(w.shape()) ==
-               (layout == nn::WeightLayout::pytorch ? "(4, 5)" : "(5, 4)"));  // (out, in)
-    BOOST_TEST(file.metadata.at("layout") ==
-               (layout == nn::WeightLayout::pytorch ? "pytorch" : "xtgrad"));
-    auto copy = nn::make_mlp<T>({{5, 4, 3}, nn::Activation::relu}, rng);
-    nn::load_weights(dir / "m.safetensors", *copy);
-    for (const auto& [name, p] : model->named_parameters()) {
-        const Array<T>& other = copy->parameter(name).value();
-        BOOST_TEST(std::memcmp(p.value().data(), other.data(), p.size() * sizeof(T)) == 0, name);
-    }
-}
-
-BOOST_AUTO_TEST_CASE(module_weights_round_trip_bit_for_bit) {
-    round_trip<float>(nn::WeightLayout::xtgrad);
-    round_trip<float>(nn::WeightLayout::pytorch);
-    round_trip<double>(nn::WeightLayout::xtgrad);
-    round_trip<double>(nn::WeightLayout::pytorch);
-}
-
-BOOST_AUTO_TEST_CASE(weights_that_do_not_fit_are_named) {
-    testing::TempDir dir;
-    StdRandom rng(4);
-    auto model = nn::make_mlp<double>({{5, 4, 3}, nn::Activation::relu}, rng);
-    nn::save_weights(dir / "m.safetensors", *model, nn::WeightLayout::pytorch);
-    const auto refused = [&](auto& target, std::optional<nn::WeightLayout> layout,
-                             const std::string& fragment) {
-        try {
-            nn::load_weights(dir / "m.safetensors", target, layout);
-            BOOST_FAIL("accepted; expected '" << fragment << "'");
-        } catch (const SafetensorsError& e) {
-            BOOST_TEST(std::string(e.what()).find(fragment) != std::string::npos, e.what());
-        }
-    };
-    auto wider = nn::make_mlp<double>({{5, 6, 3}, nn::Activation::relu}, rng);
-    const double before = wider->parameter("fc1.bias").value()(0);
-    refused(*wider, std::nullopt, "tensor 'fc1.weight' has shape (4, 5) (pytorch layout)");
-    BOOST_TEST(wider->parameter("fc1.bias").value()(0) == before);  // nothing was changed
-    auto deeper = nn::make_mlp<double>({{5, 4, 3, 2}, nn::Activation::relu}, rng);
-    refused(*deeper, std::nullopt, "has no tensor 'fc3.weight'");
-    auto shallow = nn::make_mlp<double>({{5, 4}, nn::Activation::relu}, rng);
-    refused(*shallow, std::nullopt, "holds tensor 'fc2.bias', which the model does not have");
-    auto single = nn::make_mlp<float>({{5, 4, 3}, nn::Activation::relu}, rng);
-    refused(*single, std::nullopt, "tensor 'fc1.weight' is F64, the model's parameter is F32");
-    refused(*model, nn::WeightLayout::xtgrad, "is in the pytorch layout, not xtgrad");
-    BOOST_CHECK_THROW(nn::load_weights(dir / "none.safetensors", *model), SafetensorsError);
 }
 
 BOOST_AUTO_TEST_CASE(malformed_files_are_refused_with_their_defect) {

@@ -44,7 +44,11 @@ BOOST_AUTO_TEST_CASE(each_bad_value_gets_a_message) {
     BOOST_TEST(has_error(with([](auto& c) { c.hidden = {}; }), "hidden needs at least one"));
     BOOST_TEST(has_error(with([](auto& c) { c.momentum = 1.5; }), "momentum must be in [0, 1)"));
     BOOST_TEST(has_error(with([](auto& c) { c.weight_decay = -1; }), "weight-decay"));
-    BOOST_TEST(has_error(with([](auto& c) { c.epochs = 0; }), "epochs"));
+    BOOST_TEST(has_error(with([](auto& c) { c.epochs = 0; }), "epochs 0 evaluates given weights"));
+    BOOST_TEST(validate(with([](auto& c) {
+                   c.epochs = 0;
+                   c.load_weights = "w.npz";
+               })).empty());
     BOOST_TEST(has_error(with([](auto& c) { c.threads = -2; }), "threads"));
     BOOST_TEST(has_error(with([](auto& c) { c.seed = 1ULL << 40; }), "32-bit seed"));
     BOOST_TEST(has_error(with([](auto& c) { c.beta1 = 1.0; }), "beta1 must be in [0, 1)"));
@@ -146,10 +150,11 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
         else if (key == "checkpoint")
             value = "x/checkpoint";
     }
-    json["lr-schedule"] = "cosine";  // a choice whose key has a dash: not a path
+    json["lr-schedule"] = "cosine";  // choices whose keys have a dash: not paths
+    json["weight-layout"] = "xtgrad";
     apply_json(changed, json);
     BOOST_TEST(to_json(changed) == json);
-    BOOST_TEST(fields == 40u);
+    BOOST_TEST(fields == 44u);
     const nlohmann::json defaults = to_json(RunConfig{});
     std::size_t must_match = 0;
     for_each_field(changed, [&](const FieldInfo& field, const auto&) {
@@ -166,7 +171,7 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
         BOOST_TEST(refused == (field.on_resume == OnResume::must_match), field.key);
         must_match += refused;
     });
-    BOOST_TEST(must_match == 31u);
+    BOOST_TEST(must_match == 32u);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_file_is_named) {
