@@ -4,13 +4,6 @@
 
 #include <xtensor-blas/xblas.hpp>
 
-// OpenBLAS's own thread control (declared here rather than through its cblas.h, which would
-// clash with the cblas prototypes xtensor-blas brings in).
-extern "C" {
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
-}
-
 namespace xtgrad::blas {
 
 namespace {
@@ -38,6 +31,14 @@ template <class T>
 void product(const Dims& d, const Array<T>& a, bool transpose_a, const Array<T>& b,
              bool transpose_b, T* c, T alpha, T beta) {
     if (d.m == 0 || d.n == 0) return;
+    if constexpr (std::is_same_v<T, float>) {
+        if (d.k > 0 && backend_of<float>() == Backend::onednn) {
+            detail::onednn_sgemm(transpose_a, transpose_b, d.m, d.n, d.k, alpha, a.data(),
+                                 a.shape(1), b.data(), b.shape(1), beta, c, d.n);
+            return;
+        }
+    }
+    detail::prepare_openblas();
     if (beta == T(0)) {
         // Zeroing c here and accumulating (beta 1) gives the same bits as beta 0, and avoids
         // OpenBLAS's threaded beta pass, which is erratic on this machine kind: 340-570 us for
@@ -76,13 +77,6 @@ void gemm(const char* op, const Array<T>& a, bool transpose_a, const Array<T>& b
     if (capacity < d.m * d.n)
         throw ShapeError(op, Shape{capacity}, Shape{d.m, d.n}, "result buffer is too small");
     product(d, a, transpose_a, b, transpose_b, c, alpha, beta);
-}
-
-void set_num_threads(int threads) {
-    openblas_set_num_threads(threads);
-}
-int num_threads() {
-    return openblas_get_num_threads();
 }
 
 #define XTGRAD_INSTANTIATE(T)                                                                      \

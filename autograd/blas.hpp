@@ -1,7 +1,9 @@
-// Matrix products through xtensor-blas (cblas ?gemm, OpenBLAS) and control of BLAS threads.
+// Matrix products: OpenBLAS through xtensor-blas (cblas ?gemm), or oneDNN's sgemm, as
+// gemm_backend.hpp chooses; and control of their threads.
 #pragma once
 
 #include "xtgrad/autograd/array.hpp"
+#include "xtgrad/autograd/gemm_backend.hpp"
 
 namespace xtgrad::blas {
 
@@ -23,10 +25,6 @@ void gemm(const char* op, const Array<T>& a, bool transpose_a, const Array<T>& b
 /// column's sign chosen so that R's diagonal is positive: orthonormal columns, as PyTorch's
 /// orthogonal_ init makes them. Throws ShapeError unless a is 2-D with m >= n.
 void orthonormalize_columns(Array<double>& a);
-
-/// Threads OpenBLAS may use (results are reproducible for a fixed count).
-void set_num_threads(int threads);
-int num_threads();
 
 extern template void gemm(const char*, const Array<float>&, bool, const Array<float>&, bool,
                           Array<float>&, float, float);

@@ -1,10 +1,11 @@
-// The floor under one training epoch of the MNIST MLP: only its matrix products, timed as direct
-// OpenBLAS calls at the exact shapes of one training step. Whatever a framework adds (bias,
-// activations, loss, optimiser, bookkeeping) comes on top of this number. Each product is timed
-// alone, back to back on warm buffers; OpenBLAS's speed at a shape can differ inside a real loop.
-// A product C = A·B can also be computed as Cᵀ = Bᵀ·Aᵀ, and OpenBLAS is not equally fast at both
-// (784-128 forward in float32: about 1330 us against 1035 us on a Zen 1), so both are timed and
-// the faster counts: the bound holds whichever form a framework picks.
+// The floor under one training epoch of the MNIST MLP: only its matrix products, timed at the
+// exact shapes of one training step through every gemm backend xtgrad has (OpenBLAS with the
+// kernels xtgrad makes it use, oneDNN for float32); the fastest counts. Whatever a framework adds
+// (bias, activations, loss, optimiser, bookkeeping) comes on top of this number. Each product is
+// timed alone, back to back on warm buffers; a library's speed at a shape can differ inside a
+// real loop. A product C = A·B can also be computed as Cᵀ = Bᵀ·Aᵀ, and a library is not equally
+// fast at both, so both are timed and the faster counts: the bound holds whichever form a
+// framework picks.
 //
 //     gemm-bound [--hidden 128|256,128] [--batch-size 100] [--threads 1]
 //                [--dtype float32|float64] [--rounds 7]
@@ -19,14 +20,10 @@
 #include <type_traits>
 #include <vector>
 
-#include <cblas.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-// OpenBLAS extensions; declared here too so that a netlib cblas.h alternative still compiles
-// (the library we link is OpenBLAS either way: FindBLAS is asked for it).
-extern "C" void openblas_set_num_threads(int num_threads);
-extern "C" int openblas_get_num_threads(void);
+#include <xtgrad/autograd/blas.hpp>
 
 namespace {
 
@@ -48,11 +45,12 @@ struct Product {
     const char* what;
     bool trans_a, trans_b;
     int m, n, k;
-    double microseconds = 0;  // the faster of the two forms
-    double direct_us = 0, transposed_us = 0;
+    double microseconds = 0;                            // the fastest backend and form
+    std::string backend;                                // which backend that was
+    nlohmann::json timings = nlohmann::json::object();  // backend -> {direct, transposed}
 
     /// The same product as Cᵀ = op(B)ᵀ·op(A)ᵀ: an n x m result, operands and flags swapped.
-    Product transposed() const { return {layer, what, !trans_b, !trans_a, n, m, k}; }
+    Product transposed() const { return {layer, what, !trans_b, !trans_a, n, m, k, 0, {}, {}}; }
 };
 
 // Layer l maps in -> out with W stored in x out. Forward Y = X·W; weight gradient Xᵀ·G;
@@ -65,24 +63,11 @@ std::vector<Product> step_products(const Options& opt) {
     std::vector<Product> products;
     for (int l = 1; l < static_cast<int>(dims.size()); ++l) {
         const int in = dims[l - 1], out = dims[l];
-        products.push_back({l, "forward", false, false, n, out, in});
-        products.push_back({l, "weight_grad", true, false, in, out, n});
-        if (l > 1) products.push_back({l, "input_grad", false, true, n, in, out});
+        products.push_back({l, "forward", false, false, n, out, in, 0, {}, {}});
+        products.push_back({l, "weight_grad", true, false, in, out, n, 0, {}, {}});
+        if (l > 1) products.push_back({l, "input_grad", false, true, n, in, out, 0, {}, {}});
     }
     return products;
-}
-
-template <class T>
-void gemm(const Product& p, const T* a, const T* b, T* c) {
-    // A is stored m x k, or k x m when transposed; B is k x n, or n x k when transposed.
-    const auto ta = p.trans_a ? CblasTrans : CblasNoTrans;
-    const auto tb = p.trans_b ? CblasTrans : CblasNoTrans;
-    const int lda = p.trans_a ? p.m : p.k;
-    const int ldb = p.trans_b ? p.k : p.n;
-    if constexpr (std::is_same_v<T, float>)
-        cblas_sgemm(CblasRowMajor, ta, tb, p.m, p.n, p.k, 1.0f, a, lda, b, ldb, 0.0f, c, p.n);
-    else
-        cblas_dgemm(CblasRowMajor, ta, tb, p.m, p.n, p.k, 1.0, a, lda, b, ldb, 0.0, c, p.n);
 }
 
 double median(std::vector<double> v) {
@@ -91,19 +76,29 @@ double median(std::vector<double> v) {
     return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
-/// Median over `rounds` of the mean time of one call, in microseconds.
+/// Median over `rounds` of the mean time of one call, in microseconds, through xtgrad's gemm
+/// (whichever backend is set).
 template <class T>
 double time_product(const Product& p, int rounds, std::mt19937_64& rng) {
+    using xtgrad::Array;
     std::uniform_real_distribution<T> value(T(-0.5), T(0.5));
-    std::vector<T> a(std::size_t(p.m) * p.k), b(std::size_t(p.k) * p.n), c(std::size_t(p.m) * p.n);
+    // A is stored m x k, or k x m when transposed; B is k x n, or n x k when transposed.
+    Array<T> a =
+        xtgrad::empty_array<T>(p.trans_a ? xtgrad::Shape{std::size_t(p.k), std::size_t(p.m)}
+                                         : xtgrad::Shape{std::size_t(p.m), std::size_t(p.k)});
+    Array<T> b =
+        xtgrad::empty_array<T>(p.trans_b ? xtgrad::Shape{std::size_t(p.n), std::size_t(p.k)}
+                                         : xtgrad::Shape{std::size_t(p.k), std::size_t(p.n)});
+    std::vector<T> c(std::size_t(p.m) * p.n);
     for (auto& x : a) x = value(rng);
     for (auto& x : b) x = value(rng);
     const auto run = [&](int reps) {
         const auto start = std::chrono::steady_clock::now();
-        for (int r = 0; r < reps; ++r) gemm(p, a.data(), b.data(), c.data());
+        for (int r = 0; r < reps; ++r)
+            xtgrad::blas::gemm("gemm-bound", a, p.trans_a, b, p.trans_b, c.data(), c.size());
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
-    run(10);  // warm-up: page faults, OpenBLAS thread start-up, caches
+    run(10);  // warm-up: page faults, thread start-up, caches, JIT
     // Enough calls per round for about 20 ms, far above the clock's resolution.
     const double once = run(10) / 10;
     const int reps = static_cast<int>(std::clamp(0.02 / once, 1.0, 1e6));
@@ -114,34 +109,55 @@ double time_product(const Product& p, int rounds, std::mt19937_64& rng) {
 
 template <class T>
 void run(const Options& opt) {
+    using xtgrad::blas::Backend;
     std::mt19937_64 rng(1);
     std::vector<Product> products = step_products(opt);
+    std::vector<Backend> backends{Backend::openblas};
+    if (std::is_same_v<T, float> && xtgrad::blas::has_onednn()) backends.push_back(Backend::onednn);
     double step_us = 0;
     for (auto& p : products) {
-        p.direct_us = time_product<T>(p, opt.rounds, rng);
-        p.transposed_us = time_product<T>(p.transposed(), opt.rounds, rng);
-        step_us += p.microseconds = std::min(p.direct_us, p.transposed_us);
+        p.microseconds = 1e300;
+        for (Backend backend : backends) {
+            xtgrad::blas::set_backend(backend);
+            const std::string name(xtgrad::blas::backend_name(backend));
+            const double direct = time_product<T>(p, opt.rounds, rng);
+            const double transposed = time_product<T>(p.transposed(), opt.rounds, rng);
+            p.timings[name] = {{"direct", direct}, {"transposed", transposed}};
+            if (std::min(direct, transposed) < p.microseconds) {
+                p.microseconds = std::min(direct, transposed);
+                p.backend = name;
+            }
+        }
+        step_us += p.microseconds;
     }
+    xtgrad::blas::set_backend(Backend::automatic);
     const int steps = kTrainSamples / opt.batch_size;  // full batches only, like the trainers
-
+    const auto report = xtgrad::blas::backend_report();
     nlohmann::json out = {{"impl", "gemm-bound"},
                           {"hidden", opt.hidden},
                           {"dtype", opt.dtype},
                           {"threads", opt.threads},
-                          {"blas_threads", openblas_get_num_threads()},
+                          {"blas_threads", xtgrad::blas::num_threads()},
+                          {"openblas_core", report.openblas_core},
+                          {"openblas_core_source", report.openblas_core_source},
+                          {"onednn_isa", report.onednn_isa},
                           {"batch_size", opt.batch_size},
                           {"products", nlohmann::json::array()}};
-    for (const Product& p : products)
+    double flops = 0;
+    for (const Product& p : products) {
+        flops += 2.0 * p.m * p.n * p.k;
         out["products"].push_back({{"layer", p.layer},
                                    {"what", p.what},
                                    {"m", p.m},
                                    {"n", p.n},
                                    {"k", p.k},
                                    {"microseconds", p.microseconds},
-                                   {"direct_microseconds", p.direct_us},
-                                   {"transposed_microseconds", p.transposed_us}});
+                                   {"backend", p.backend},
+                                   {"timings", p.timings}});
+    }
     out["steps_per_epoch"] = steps;
     out["step_microseconds"] = step_us;
+    out["step_gflops"] = flops / step_us * 1e-3;
     out["epoch_seconds"] = step_us * 1e-6 * steps;
     std::cout << out.dump() << std::endl;
 }
@@ -150,13 +166,14 @@ void run(const Options& opt) {
 
 int main(int argc, char** argv) {
     Options opt;
-    CLI::App app{"Time OpenBLAS alone at the products of one MLP training step.", "gemm-bound"};
+    CLI::App app{"Time every gemm backend at the products of one MLP training step.", "gemm-bound"};
     app.add_option("--hidden", opt.hidden, "hidden layer sizes, e.g. 128 or 256,128")
         ->delimiter(',')
         ->check(CLI::PositiveNumber);
     app.add_option("--batch-size", opt.batch_size, "rows of a batch")
         ->check(CLI::Range(1, kTrainSamples));
-    app.add_option("--threads", opt.threads, "OpenBLAS threads")->check(CLI::PositiveNumber);
+    app.add_option("--threads", opt.threads, "OpenBLAS and oneDNN threads")
+        ->check(CLI::PositiveNumber);
     app.add_option("--dtype", opt.dtype, "float32 or float64")
         ->check(CLI::IsMember({"float32", "float64"}));
     app.add_option("--rounds", opt.rounds, "timing rounds (the median is kept)")
@@ -166,7 +183,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : 2;
     }
-    openblas_set_num_threads(opt.threads);
+    xtgrad::blas::set_num_threads(opt.threads);
     if (opt.dtype == "float32")
         run<float>(opt);
     else

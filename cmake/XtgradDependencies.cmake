@@ -14,6 +14,20 @@ find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip>=1.7)
 
+# oneDNN: the float32 gemm backend (autograd/gemm_backend.hpp); its Debian build runs on OpenMP,
+# whose thread count xtgrad sets with OpenBLAS's. Found by its header and library: Debian's dnnl
+# CMake config also demands OpenCL, which xtgrad does not use.
+option(XTGRAD_ONEDNN "Build the oneDNN gemm backend (libdnnl-dev)" ON)
+if(XTGRAD_ONEDNN)
+    find_path(XTGRAD_DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.h)
+    find_library(XTGRAD_DNNL_LIBRARY dnnl)
+    if(NOT XTGRAD_DNNL_INCLUDE_DIR OR NOT XTGRAD_DNNL_LIBRARY)
+        message(FATAL_ERROR "oneDNN not found: install libdnnl-dev, or configure with "
+                            "-DXTGRAD_ONEDNN=OFF (float32 products then run on OpenBLAS)")
+    endif()
+    find_package(OpenMP REQUIRED COMPONENTS CXX)
+endif()
+
 # xtgrad::train: JSON configs, metrics and checkpoint histories.
 find_package(nlohmann_json 3.10 REQUIRED)
 # The applications' and benchmarks' command lines.

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "xtgrad/autograd/gemm_backend.hpp"
 #include "xtgrad/nn/activations.hpp"
 #include "xtgrad/nn/weights.hpp"
 
@@ -83,6 +84,12 @@ template <> struct ChoiceNames<nn::Activation> {
         std::pair{nn::Activation::relu, std::string_view("relu")},
         std::pair{nn::Activation::gelu, std::string_view("gelu")},
         std::pair{nn::Activation::gelu_erf, std::string_view("gelu-erf")}};
+};
+template <> struct ChoiceNames<blas::Backend> {
+    static constexpr std::array values{
+        std::pair{blas::Backend::automatic, std::string_view("auto")},
+        std::pair{blas::Backend::openblas, std::string_view("openblas")},
+        std::pair{blas::Backend::onednn, std::string_view("onednn")}};
 };
 template <> struct ChoiceNames<nn::WeightLayout> {
     static constexpr std::array values{

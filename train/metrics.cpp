@@ -3,6 +3,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "xtgrad/autograd/gemm_backend.hpp"
 #include "xtgrad/io/atomic_file.hpp"
 
 namespace xtgrad::train {
@@ -25,6 +26,7 @@ nlohmann::json RunMetrics::to_json() const {
     } else if (evaluation) {
         json["final"] = {{"test_loss", evaluation->test_loss}, {"test_acc", evaluation->test_acc}};
     }
+    if (!machine.is_null()) json["machine"] = machine;
     return json;
 }
 
@@ -37,6 +39,27 @@ RunMetrics RunMetrics::from_json(const nlohmann::json& json) {
                                   e.at("test_loss").get<double>(), e.at("test_acc").get<double>(),
                                   e.at("seconds").get<double>()});
     return metrics;
+}
+
+nlohmann::json machine_report() {
+    const blas::BackendReport gemm = blas::backend_report();
+    return {
+        {"gemm_float32", gemm.float32},        {"gemm_float64", gemm.float64},
+        {"openblas_core", gemm.openblas_core}, {"openblas_core_source", gemm.openblas_core_source},
+        {"onednn_isa", gemm.onednn_isa},       {"threads", blas::num_threads()}};
+}
+
+std::string describe_machine(const nlohmann::json& r) {
+    const auto library = [&](const std::string& backend) {
+        return backend + " (" +
+               (backend == "onednn" ? r.at("onednn_isa").get<std::string>()
+                                    : r.at("openblas_core").get<std::string>() + ", " +
+                                          r.at("openblas_core_source").get<std::string>()) +
+               ")";
+    };
+    return "gemm: float32 " + library(r.at("gemm_float32")) + ", float64 " +
+           library(r.at("gemm_float64")) + "; " + std::to_string(r.at("threads").get<int>()) +
+           " threads";
 }
 
 void write_json_atomically(const std::filesystem::path& file, const nlohmann::json& json) {

@@ -1,6 +1,8 @@
 // Per-epoch metrics of a run and the metrics JSON file:
 //   {"config": {...}, "epochs": [{epoch, train_loss, train_acc, test_loss, test_acc, seconds}],
-//    "final": {train_loss, train_acc, test_loss, test_acc}}
+//    "final": {train_loss, train_acc, test_loss, test_acc},
+//    "machine": {gemm_float32, gemm_float64, openblas_core, openblas_core_source, onednn_isa,
+//                threads}}
 // A run of no epoch (evaluating given weights) has "epochs": [] and "final": {test_loss, test_acc}.
 #pragma once
 
@@ -31,10 +33,17 @@ struct RunMetrics {
     nlohmann::json config;
     std::vector<EpochMetrics> epochs;
     std::optional<Evaluation> evaluation;  // set by a run of zero epochs
+    nlohmann::json machine;                // machine_report() of the run
 
     nlohmann::json to_json() const;
     static RunMetrics from_json(const nlohmann::json& json);
 };
+
+/// What computes the run's products on this machine: the gemm backend per element type,
+/// OpenBLAS's kernels (and who chose them), oneDNN's instruction set, the thread count.
+nlohmann::json machine_report();
+/// "gemm: float32 onednn (avx512_core_bf16), float64 openblas (SkylakeX: ...), 2 threads"
+std::string describe_machine(const nlohmann::json& report);
 
 /// Writes json to file through a temporary file, fsync and rename: a reader sees the old or
 /// the new file, never half of one.

@@ -147,12 +147,19 @@ RunResult MlpRun<T>::run(const std::function<bool()>& should_stop,
                        .should_stop = should_stop});
 }
 
+void configure_machine(const RunConfig& config) {
+    blas::set_num_threads(
+        config.threads > 0 ? config.threads
+                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    blas::set_backend(config.gemm);
+}
+
 RunResult run_training(const RunConfig& requested, Observer* observer,
                        const std::function<bool()>& should_stop) {
     RunConfig config = requested;  // with the thread count resolved, as the metrics record it
     if (config.threads == 0)
         config.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    blas::set_num_threads(config.threads);
+    configure_machine(config);
     const RawData raw = load_raw_data(config);
     AnomalyModeGuard anomaly(config.detect_anomaly);
     const auto run_typed = [&]<class T>(T) {

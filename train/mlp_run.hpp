@@ -96,6 +96,9 @@ std::unique_ptr<optim::Optimizer<T>> make_optimizer(const RunConfig& config,
 std::unique_ptr<optim::LrScheduler> make_schedule(const RunConfig& config,
                                                   optim::LearningRates& optimizer);
 
+/// Applies config's machine settings: the thread count (0: every core) and the gemm backend.
+void configure_machine(const RunConfig& config);
+
 /// A whole standard run of config: loads the data, resumes from config.checkpoint if
 /// config.resume, trains with the given observer (may be null), writes the metrics file after
 /// every epoch and a checkpoint every config.checkpoint_every epochs; should_stop is asked

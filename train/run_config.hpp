@@ -91,7 +91,11 @@ std::optional<std::string> increasing(const std::vector<std::size_t>& values);
     X(data_dir, "data-dir", std::string, "", may_differ, none, \
       "folder with the IDX files, raw or .gz (default: $XTGRAD_MNIST_DIR, else data/mnist; " \
       "/usr/share/datasets/fashion-mnist for Fashion-MNIST)") \
-    X(threads, "threads", int, 0, may_differ, non_negative, "BLAS threads (0 = every core)") \
+    X(threads, "threads", int, 0, may_differ, non_negative, \
+      "threads of OpenBLAS and oneDNN (0 = every core)") \
+    X(gemm, "gemm", blas::Backend, blas::Backend::automatic, may_differ, none, \
+      "matrix products: auto (the fastest built in: oneDNN for float32, OpenBLAS for float64), " \
+      "openblas or onednn") \
     X(limit_train, "limit-train", std::size_t, 0, must_match, none, \
       "train on the first N images only (0 = all)") \
     X(path, "path", LayerPath, LayerPath::fused, must_match, none, \

@@ -8,12 +8,14 @@ namespace xtgrad::train {
 
 template <class T>
 RunResult run(Trainer<T>& trainer, RandomEngine& rng, const RunOptions& options) {
-    RunResult result{{options.settings, {}, {}}, RunOutcome::completed, {}};
+    RunResult result;
+    result.metrics.config = options.settings;
     RunMetrics& metrics = result.metrics;
     if (options.resume) {
         metrics = load_checkpoint(options.checkpoint, trainer, rng, options.check_resumable);
         metrics.config = options.settings;
     }
+    metrics.machine = machine_report();
     for (Observer* o : trainer.observers())
         o->on_run_start({options.epochs, trainer.train_loader().batches_per_epoch(),
                          trainer.train_loader().options().batch_size});

@@ -7,11 +7,14 @@
 //
 // A JSON config file gives the starting values; flags override it. Bad values stop the program
 // with a message and exit code 2 before anything is loaded or trained.
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
+#include <stdexcept>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -32,6 +35,23 @@ std::atomic<int> g_signal{0};
 extern "C" void request_stop(int signal) {
     g_signal = signal;
     g_stop = true;
+}
+
+/// Installs request_stop for SIGINT and SIGTERM on a stack of its own: oneDNN's JIT gemm kernels
+/// keep data below the stack pointer, past the 128 bytes a signal frame leaves alone, and a
+/// handler running on their stack corrupted the heap (seen after SIGINT mid-epoch).
+void install_stop_handlers() {
+    static std::vector<char> stack(std::max<std::size_t>(SIGSTKSZ, 1 << 16));
+    stack_t alternate{};
+    alternate.ss_sp = stack.data();
+    alternate.ss_size = stack.size();
+    if (sigaltstack(&alternate, nullptr) != 0) throw std::runtime_error("sigaltstack failed");
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    action.sa_flags = SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    for (int signal : {SIGINT, SIGTERM})
+        if (sigaction(signal, &action, nullptr) != 0) throw std::runtime_error("sigaction failed");
 }
 
 /// The value of --config FILE or --config=FILE, read before the other flags so that they can
@@ -70,9 +90,10 @@ int main(int argc, char** argv) {
         std::cerr << "Run with --help for the options.\n";
         return 2;
     }
-    std::signal(SIGINT, request_stop);
-    std::signal(SIGTERM, request_stop);
     try {
+        install_stop_handlers();
+        xtgrad::train::configure_machine(config);
+        std::cout << xtgrad::train::describe_machine(xtgrad::train::machine_report()) << "\n";
         xtgrad::train::Progress progress(std::cout, xtgrad::train::Progress::stdout_is_terminal(),
                                          config.disp_freq);
         const auto result =

@@ -30,7 +30,7 @@ ensure_packages() {
 XTGRAD_BUILD_PACKAGES=(
     g++ cmake make pkg-config
     xtensor-dev libxtensor-blas-dev libopenblas-dev
-    libboost-test-dev zlib1g-dev libzip-dev
+    libboost-test-dev zlib1g-dev libzip-dev libdnnl-dev
     libcli11-dev nlohmann-json3-dev
     gnuplot-nox
 )

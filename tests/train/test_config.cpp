@@ -152,9 +152,10 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
     }
     json["lr-schedule"] = "cosine";  // choices whose keys have a dash: not paths
     json["weight-layout"] = "xtgrad";
+    json["gemm"] = "openblas";
     apply_json(changed, json);
     BOOST_TEST(to_json(changed) == json);
-    BOOST_TEST(fields == 44u);
+    BOOST_TEST(fields == 45u);
     const nlohmann::json defaults = to_json(RunConfig{});
     std::size_t must_match = 0;
     for_each_field(changed, [&](const FieldInfo& field, const auto&) {
