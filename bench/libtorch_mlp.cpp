@@ -26,6 +26,7 @@
 // already sets MKL's threads; Debian's build has no MKL.)
 extern "C" void openblas_set_num_threads(int num_threads);
 extern "C" int openblas_get_num_threads(void);
+extern "C" char* openblas_get_corename(void);
 
 namespace {
 
@@ -41,6 +42,7 @@ struct Options {
     std::string data_dir = "data/mnist";
     bool synthetic = false;
     std::uint64_t seed = 1;
+    std::string impl = "libtorch";
 };
 
 struct Data {
@@ -152,7 +154,8 @@ void run(const Options& opt) {
     const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
 
     const nlohmann::json out = {
-        {"impl", "libtorch"},
+        {"impl", opt.impl},
+        {"openblas_core", openblas_get_corename()},
         {"hidden", opt.hidden},
         {"dtype", opt.dtype},
         {"threads", opt.threads},
@@ -187,6 +190,9 @@ int main(int argc, char** argv) {
     app.add_option("--data-dir", opt.data_dir, "MNIST folder (raw IDX files)");
     app.add_flag("--synthetic", opt.synthetic, "random MNIST-shaped data instead of the files");
     app.add_option("--seed", opt.seed, "seed of torch's generator");
+    app.add_option("--impl", opt.impl,
+                   "name in the results: libtorch (as it loads) or libtorch-best (bench/run sets "
+                   "OPENBLAS_CORETYPE for this CPU)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -15,6 +15,7 @@
 namespace {
 
 using Key = std::tuple<std::string, std::string, int>;  // hidden, dtype, threads
+using PeakKey = std::pair<std::string, int>;            // dtype, threads
 
 std::string hidden_text(const nlohmann::json& hidden) {
     std::string text = "784";
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
     std::map<Key, std::map<std::string, nlohmann::json>>
         rows;  // by configuration, then implementation
     const nlohmann::json* memory = nullptr;
+    std::map<PeakKey, const nlohmann::json*> peaks;
     std::vector<nlohmann::json> all;
     for (std::string line; std::getline(in, line);)
         if (!line.empty() && line.front() == '{') all.push_back(nlohmann::json::parse(line));
@@ -63,14 +65,19 @@ int main(int argc, char** argv) {
             memory = &r;
             continue;
         }
+        if (impl == "peak-flops") {
+            peaks[{r.at("dtype"), r.at("threads")}] = &r;
+            continue;
+        }
         rows[{hidden_text(r.at("hidden")), r.at("dtype"), r.at("threads")}][impl] = r;
     }
 
-    std::cout << "| model | dtype | threads | gemm bound | xtgrad fused | xtgrad composed | "
-                 "libtorch | numpy | "
-                 "fused / bound | fused / libtorch | fused / numpy | composed / fused | eval 10k | "
-                 "eval allocs/batch |\n"
-              << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    std::cout << "| model | dtype | threads | peak GFLOP/s | gemm bound | bound GFLOP/s | "
+                 "bound / peak | xtgrad fused | xtgrad composed | libtorch | libtorch best | "
+                 "numpy | fused / bound | fused / libtorch best | fused / numpy | "
+                 "composed / fused | eval 10k | eval / bound |\n"
+              << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+                 "---:|---:|\n";
     for (const auto& [key, impls] : rows) {
         const auto find = [&](const std::string& name) -> const nlohmann::json* {
             const auto found = impls.find(name);
@@ -80,19 +87,43 @@ int main(int argc, char** argv) {
         const auto* fused = find("xtgrad-fused");
         const auto* composed = find("xtgrad-composed");
         const auto* torch = find("libtorch");
+        const auto* torch_best = find("libtorch-best");
         const auto* numpy = find("numpy");
+        const auto peak_row = peaks.find({std::get<1>(key), std::get<2>(key)});
+        const nlohmann::json* peak = peak_row == peaks.end() ? nullptr : peak_row->second;
         const char* median = "median_epoch_seconds_after_first";
         std::cout << "| " << std::get<0>(key) << " | " << std::get<1>(key) << " | "
-                  << std::get<2>(key) << " | " << number(bound, "epoch_seconds", 3) << " | "
+                  << std::get<2>(key) << " | " << number(peak, "gflops", 0) << " | "
+                  << number(bound, "epoch_seconds", 3) << " | " << number(bound, "step_gflops", 0)
+                  << " | " << ratio(bound, peak, "step_gflops", "gflops") << " | "
                   << number(fused, median, 3) << " | " << number(composed, median, 3) << " | "
-                  << number(torch, median, 3) << " | " << number(numpy, median, 3) << " | "
+                  << number(torch, median, 3) << " | " << number(torch_best, median, 3) << " | "
+                  << number(numpy, median, 3) << " | "
                   << ratio(fused, bound, median, "epoch_seconds") << " | "
-                  << ratio(fused, torch, median, median) << " | "
+                  << ratio(fused, torch_best, median, median) << " | "
                   << ratio(fused, numpy, median, median) << " | "
                   << ratio(composed, fused, median, median) << " | "
                   << number(fused, "eval_seconds", 3) << " | "
-                  << number(fused, "eval_allocations_per_batch", 1) << " |\n";
+                  << ratio(fused, bound, "eval_seconds", "eval_seconds") << " |\n";
     }
+    // What the libraries chose, once per implementation (the same in every row).
+    std::map<std::string, std::string> chosen;
+    for (const auto& [key, impls] : rows)
+        for (const auto& [impl, row] : impls) {
+            const nlohmann::json& r = row.contains("machine") ? row.at("machine") : row;
+            if (!r.contains("openblas_core")) continue;
+            std::string text = "OpenBLAS " + r.at("openblas_core").get<std::string>();
+            if (r.contains("openblas_core_source"))
+                text += " (" + r.at("openblas_core_source").get<std::string>() + ")";
+            if (r.contains("onednn_isa"))
+                text += ", oneDNN " + r.at("onednn_isa").get<std::string>();
+            if (r.contains("gemm_float32"))
+                text += "; gemm float32 " + r.at("gemm_float32").get<std::string>() + ", float64 " +
+                        r.at("gemm_float64").get<std::string>();
+            chosen[impl] = text;
+        }
+    if (!chosen.empty()) std::cout << "\n";
+    for (const auto& [impl, text] : chosen) std::cout << "- " << impl << ": " << text << "\n";
     if (memory)
         std::cout << "\nMemory (" << hidden_text(memory->at("hidden")) << ", "
                   << memory->at("dtype").get<std::string>() << ", "

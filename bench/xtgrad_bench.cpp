@@ -111,6 +111,7 @@ nlohmann::json run(const train::RunConfig& config, const train::RawData& raw) {
             {"dtype", train::choice_name(config.dtype)},
             {"threads", config.threads},
             {"blas_threads", blas::num_threads()},
+            {"machine", train::machine_report()},
             {"batch_size", config.batch_size},
             {"epoch_seconds", epoch_seconds},
             {"median_epoch_seconds_after_first", typical},
@@ -168,7 +169,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        blas::set_num_threads(config.threads);
+        train::configure_machine(config);
         const train::RawData raw = synthetic ? synthetic_data() : train::load_raw_data(config);
         nlohmann::json result = config.dtype == train::Dtype::float64 ? run<double>(config, raw)
                                                                       : run<float>(config, raw);

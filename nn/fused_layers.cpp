@@ -38,11 +38,12 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
                          "bias needs one entry per output column of the weight");
 
     Array<T> y = empty_array<T>({rows, cols});
-    if constexpr (std::is_same_v<T, float>) {
-        // OpenBLAS's sgemm (0.3.21, Zen kernels) computes this product 20-40% faster as
-        // y^T = W^T x^T (bench/README.md); the transpose back into y carries the bias add. A fixed
-        // rule, not a timed choice: the two formulations round differently. The scratch buffer
-        // is reused, so a forward allocates only its output.
+    if (std::is_same_v<T, float> && blas::backend_of<T>() == blas::Backend::openblas) {
+        // OpenBLAS's sgemm (0.3.21: Zen kernels on a Zen 1, SkylakeX kernels on a Xeon) computes
+        // this product 15-40% faster as y^T = W^T x^T (bench/README.md); oneDNN's does not (the
+        // direct form is 25% faster there). The transpose back into y carries the bias add. A
+        // rule per backend, not a timed choice: the two formulations round differently. The
+        // scratch buffer is reused, so a forward allocates only its output.
         thread_local std::vector<T> scratch;
         scratch.resize(std::max(scratch.size(), rows * cols));
         blas::gemm("linear", wv, true, xv, true, scratch.data(), scratch.size());
@@ -53,7 +54,8 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
             for (std::size_t j = 0; j < cols; ++j)
                 out[r * cols + j] = yt[j * rows + r] + (b ? b[j] : T(0));
     } else {
-        // y = b (broadcast over rows), then y += x W in the same gemm call (beta = 1).
+        // y = b (broadcast over rows), then y += x W in the same gemm call (beta = 1): the bias
+        // add rides on the product's own pass over y.
         if (has_bias) {
             const T* b = bias.value().data();
             for (std::size_t r = 0; r < rows; ++r) std::copy(b, b + cols, y.data() + r * cols);
