@@ -14,31 +14,41 @@
 // OpenBLAS's own controls (declared here rather than through its cblas.h). Its DYNAMIC_ARCH
 // builds (Debian's) choose their kernel table in gotoblas_dynamic_init, which reads
 // OPENBLAS_CORETYPE; _quit forgets the choice so that _init makes it again.
+// Weak: an OpenBLAS built for one CPU (without DYNAMIC_ARCH) has neither, and keeps its kernels.
 extern "C" {
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 char* openblas_get_corename(void);
-void gotoblas_dynamic_init(void);
-void gotoblas_dynamic_quit(void);
+__attribute__((weak)) void gotoblas_dynamic_init(void);
+__attribute__((weak)) void gotoblas_dynamic_quit(void);
 }
 
 namespace xtgrad::blas {
 
 namespace {
 
-Backend initial_backend() {
-    const char* chosen = std::getenv("XTGRAD_GEMM");
-    if (!chosen || !*chosen) return Backend::automatic;
-    try {
-        return parse_backend(chosen);
-    } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument(std::string("XTGRAD_GEMM: ") + e.what());
-    }
+/// What XTGRAD_GEMM names (read once), or automatic.
+Backend environment_backend() {
+    static const Backend chosen = [] {
+        const char* name = std::getenv("XTGRAD_GEMM");
+        if (!name || !*name) return Backend::automatic;
+        try {
+            return parse_backend(name);
+        } catch (const std::invalid_argument& e) {
+            throw std::invalid_argument(std::string("XTGRAD_GEMM: ") + e.what());
+        }
+    }();
+    return chosen;
 }
 
 std::atomic<Backend>& current_backend() {
-    static std::atomic<Backend> backend{initial_backend()};
+    static std::atomic<Backend> backend{Backend::automatic};
     return backend;
+}
+
+std::atomic<int>& thread_count() {  // what set_num_threads set; 0: never set
+    static std::atomic<int> threads{0};
+    return threads;
 }
 
 std::string& openblas_core_source() {
@@ -90,20 +100,14 @@ std::string onednn_isa_name() {
 }  // namespace
 
 std::string_view backend_name(Backend backend) {
-    switch (backend) {
-        case Backend::automatic:
-            return "auto";
-        case Backend::openblas:
-            return "openblas";
-        case Backend::onednn:
-            return "onednn";
-    }
+    for (const auto& [b, name] : kBackendNames)
+        if (b == backend) return name;
     throw std::invalid_argument("backend_name: a backend outside its enum");
 }
 
 Backend parse_backend(std::string_view name) {
-    for (Backend b : {Backend::automatic, Backend::openblas, Backend::onednn})
-        if (backend_name(b) == name) return b;
+    for (const auto& [b, known] : kBackendNames)
+        if (known == name) return b;
     throw std::invalid_argument("unknown gemm backend '" + std::string(name) +
                                 "' (auto, openblas, onednn)");
 }
@@ -126,7 +130,8 @@ void set_backend(Backend backend) {
 
 template <class T>
 Backend backend_of() {
-    const Backend chosen = current_backend();
+    Backend chosen = current_backend();
+    if (chosen == Backend::automatic) chosen = environment_backend();
     if (std::is_same_v<T, float> && chosen != Backend::openblas && has_onednn())
         return Backend::onednn;
     return Backend::openblas;
@@ -142,7 +147,7 @@ void detail::prepare_openblas() {
             return;
         }
         const char* core = better_openblas_core();
-        if (!core) {
+        if (!core || !gotoblas_dynamic_init || !gotoblas_dynamic_quit) {
             openblas_core_source() = "OpenBLAS's choice";
             return;
         }
@@ -162,6 +167,10 @@ void detail::onednn_sgemm(bool transpose_a, bool transpose_b, std::size_t m, std
                           std::size_t k, float alpha, const float* a, std::size_t lda,
                           const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
 #ifdef XTGRAD_HAVE_ONEDNN
+    // OpenMP's thread count belongs to the calling thread: a thread that set_num_threads did not
+    // run on gets it here.
+    if (const int threads = thread_count(); threads > 0 && omp_get_max_threads() != threads)
+        omp_set_num_threads(threads);
     const auto dim = [](std::size_t v) { return static_cast<dnnl_dim_t>(v); };
     const dnnl_status_t status =
         dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', dim(m), dim(n), dim(k), alpha,
@@ -187,6 +196,8 @@ BackendReport backend_report() {
 }
 
 void set_num_threads(int threads) {
+    detail::prepare_openblas();
+    thread_count() = threads;
     openblas_set_num_threads(threads);
 #ifdef XTGRAD_HAVE_ONEDNN
     omp_set_num_threads(threads);

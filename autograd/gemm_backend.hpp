@@ -1,16 +1,18 @@
 // Which library computes xtgrad's matrix products, and what those libraries chose for this CPU.
 //
-// automatic (the default) takes the fastest the build has for each element type: oneDNN's sgemm
-// for float32 (it picks its kernels for the CPU's instruction set at run time), OpenBLAS for
-// float64 (oneDNN has no float64 gemm). `openblas` pins OpenBLAS for both; `onednn` is
-// automatic's choice, named. The environment variable XTGRAD_GEMM (auto, openblas, onednn) sets
-// the starting choice; set_backend changes it.
+// automatic (the default) is what the environment variable XTGRAD_GEMM names (auto, openblas,
+// onednn), or else the fastest the build has for each element type: oneDNN's sgemm for float32
+// (it picks its kernels for the CPU's instruction set at run time), OpenBLAS for float64 (oneDNN
+// has no float64 gemm). `openblas` pins OpenBLAS for both; `onednn` is the fastest choice,
+// named; set_backend changes the choice.
 //
 // OpenBLAS picks its kernels once, when it loads, from a table of CPU models; a CPU newer than
 // its table gets the generic "Prescott" kernels, 3-5x slower than the hardware allows. Then, and
 // only if OPENBLAS_CORETYPE is unset (a value the user or the machine set is never overridden),
-// xtgrad asks OpenBLAS, before its first product, for the kernels of the CPU's instruction set:
-// SkylakeX with AVX-512 (F, CD, BW, DQ, VL), Haswell with AVX2 and FMA.
+// xtgrad asks OpenBLAS for the kernels of the CPU's instruction set: SkylakeX with AVX-512 (F, CD,
+// BW, DQ, VL), Haswell with AVX2 and FMA. It does so once, when the thread count is first set
+// (set_num_threads, which programs call before they start threads) or before the first product
+// or LAPACK call, whichever comes first; it briefly sets the variable in the environment.
 //
 // Same machine, backend and thread count give the same bits; another backend or kernel gives a
 // different rounding, equally valid.
@@ -21,12 +23,19 @@
 // mnist-train does.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace xtgrad::blas {
 
 enum class Backend { automatic, openblas, onednn };
+/// Each backend's name, in the order help texts list them (the one table of names).
+inline constexpr std::array kBackendNames{
+    std::pair{Backend::automatic, std::string_view("auto")},
+    std::pair{Backend::openblas, std::string_view("openblas")},
+    std::pair{Backend::onednn, std::string_view("onednn")}};
 
 /// Throws std::invalid_argument naming a backend this build lacks (onednn without oneDNN).
 void set_backend(Backend backend);

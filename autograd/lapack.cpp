@@ -12,6 +12,7 @@ namespace xtgrad::blas {
 void orthonormalize_columns(Array<double>& a) {
     if (a.dimension() != 2 || a.shape(0) < a.shape(1))
         throw ShapeError("orthonormalize_columns", a.shape(), "needs a (m, n) matrix with m >= n");
+    blas::detail::prepare_openblas();  // OpenBLAS's kernels are chosen before its first call
     const auto [q, r] = xt::linalg::qr(a, xt::linalg::qrmode::reduced);
     Array<double> out = q;
     for (std::size_t j = 0; j < out.shape(1); ++j) {

@@ -131,16 +131,13 @@ class HeaderParser {
 
 template <class T>
 Array<T> read_data(const NpyHeader& header, const std::uint8_t* data) {
-    if (!header.fortran_order) {
-        Array<T> array = empty_array<T>(header.shape);
-        std::memcpy(array.data(), data, array.size() * sizeof(T));
-        return array;
-    }
     // Fortran order is the transpose's C order.
-    const Shape reversed(header.shape.rbegin(), header.shape.rend());
-    Array<T> transposed = empty_array<T>(reversed);
-    std::memcpy(transposed.data(), data, transposed.size() * sizeof(T));
-    return Array<T>(xt::transpose(transposed));
+    const Shape shape =
+        header.fortran_order ? Shape(header.shape.rbegin(), header.shape.rend()) : header.shape;
+    Array<T> array = empty_array<T>(shape);
+    if (array.size()) std::memcpy(array.data(), data, array.size() * sizeof(T));
+    if (!header.fortran_order) return array;
+    return Array<T>(xt::transpose(array));
 }
 
 }  // namespace
@@ -178,12 +175,9 @@ StoredArray parse_npy(std::span<const std::uint8_t> bytes, const std::string& na
     if (header.descr == "<f4") item = 4;
     if (header.descr == "<f8") item = 8;
     if (!item) fail("dtype '" + header.descr + "' is not supported ('<f4', '<f8')");
-    std::uint64_t count = 1;
-    for (std::size_t size : header.shape) {
-        if (size != 0 && count > std::numeric_limits<std::uint64_t>::max() / item / size)
-            fail("shape sizes overflow when multiplied");
-        count *= size;
-    }
+    const auto counted = checked_element_count(header.shape, item);
+    if (const auto* defect = std::get_if<std::string>(&counted)) fail(*defect);
+    const std::uint64_t count = std::get<std::uint64_t>(counted);
     const std::size_t data_bytes = bytes.size() - header_start - static_cast<std::size_t>(length);
     if (data_bytes != count * item)
         fail("shape " + to_string(header.shape) + " of '" + header.descr + "' needs " +

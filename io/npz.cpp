@@ -18,8 +18,11 @@ constexpr std::string_view kSuffix = ".npy";
 // Deflate expands at most 1032:1, so a member claiming more than that from its compressed bytes
 // lies; the claim is refused before anything is allocated for it.
 constexpr std::uint64_t kMaxDeflateRatio = 1032;
-// 1980-01-01 12:00 UTC, the earliest zip time in any time zone (numpy's zipfile uses 1980 too).
-constexpr time_t kFixedTime = 315576000;
+// 1980-01-01 00:00 as an MS-DOS date and time, numpy's zipfile's default too: fixed bytes in
+// any time zone.
+constexpr zip_uint16_t kDosTime = 0;
+constexpr zip_uint16_t kDosDate = (0 << 9) | (1 << 5) | 1;
+constexpr std::size_t kReadChunk = 1 << 20;
 
 struct ZipDeleter {
     void operator()(zip_t* archive) const { zip_discard(archive); }
@@ -40,6 +43,8 @@ std::vector<std::uint8_t> npz_bytes(const TensorFile& content) {
     const auto fail = [](const std::string& what) {
         throw std::runtime_error("npz: cannot build the archive: " + what);
     };
+    if (content.tensors.empty())  // libzip writes nothing for an archive without members
+        throw std::invalid_argument("npz: an archive needs at least one tensor");
     zip_error_t error;
     zip_error_init(&error);
     zip_source_t* buffer = zip_source_buffer_create(nullptr, 0, 0, &error);
@@ -47,7 +52,10 @@ std::vector<std::uint8_t> npz_bytes(const TensorFile& content) {
     zip_source_keep(buffer);  // outlives the archive: the bytes are read from it after closing
     const std::unique_ptr<zip_source_t, decltype(&zip_source_free)> keep(buffer, zip_source_free);
     std::unique_ptr<zip_t, ZipDeleter> archive(zip_open_from_source(buffer, ZIP_TRUNCATE, &error));
-    if (!archive) fail(zip_message(&error));
+    if (!archive) {
+        zip_source_free(buffer);  // not taken by an archive: the caller's reference
+        fail(zip_message(&error));
+    }
 
     std::vector<std::string> members;  // libzip reads them when the archive is closed
     members.reserve(content.tensors.size());
@@ -64,7 +72,7 @@ std::vector<std::uint8_t> npz_bytes(const TensorFile& content) {
         }
         const auto i = static_cast<zip_uint64_t>(index);
         if (zip_set_file_compression(archive.get(), i, ZIP_CM_STORE, 0) < 0 ||
-            zip_file_set_mtime(archive.get(), i, kFixedTime, 0) < 0)
+            zip_file_set_dostime(archive.get(), i, kDosTime, kDosDate, 0) < 0)
             fail(zip_strerror(archive.get()));
     }
     if (!content.metadata.empty()) {
@@ -134,19 +142,29 @@ TensorFile parse_npz(std::span<const std::uint8_t> bytes, const std::string& nam
             bad("is not a '<name>.npy' array");
         if ((stat.valid & ZIP_STAT_ENCRYPTION_METHOD) && stat.encryption_method != ZIP_EM_NONE)
             bad("is encrypted");
-        if (stat.size > stat.comp_size * kMaxDeflateRatio + 1024 || stat.comp_size > bytes.size())
+        const bool stored = (stat.valid & ZIP_STAT_COMP_METHOD) && stat.comp_method == ZIP_CM_STORE;
+        if ((stored && stat.size != stat.comp_size) ||
+            stat.size > stat.comp_size * kMaxDeflateRatio + 1024 || stat.comp_size > bytes.size())
             bad("claims " + std::to_string(stat.size) + " bytes from " +
-                std::to_string(stat.comp_size) + " compressed ones");
+                std::to_string(stat.comp_size) + (stored ? " stored" : " compressed") + " ones");
         const std::string tensor = member.substr(0, member.size() - kSuffix.size());
         if (content.tensors.count(tensor)) bad("appears twice");
         std::unique_ptr<zip_file_t, ZipFileCloser> file(zip_fopen_index(archive.get(), i, 0));
         if (!file) bad("cannot be opened: " + std::string(zip_strerror(archive.get())));
-        std::vector<std::uint8_t> npy(stat.size);
-        const zip_int64_t read = zip_fread(file.get(), npy.data(), npy.size());
-        std::uint8_t extra = 0;  // reading past the end checks the CRC and the size
-        if (read < 0 || static_cast<zip_uint64_t>(read) != stat.size ||
-            zip_fread(file.get(), &extra, 1) != 0)
-            bad("is damaged: " + std::string(zip_file_strerror(file.get())));
+        // Read as it inflates, so that memory follows the data actually there, not the claim.
+        std::vector<std::uint8_t> npy;
+        for (;;) {
+            const std::size_t at = npy.size();
+            npy.resize(at + kReadChunk);
+            const zip_int64_t read = zip_fread(file.get(), npy.data() + at, kReadChunk);
+            if (read < 0) bad("is damaged: " + std::string(zip_file_strerror(file.get())));
+            npy.resize(at + static_cast<std::size_t>(read));
+            if (read == 0) break;  // the end, where libzip has checked the CRC
+            if (npy.size() > stat.size) bad("holds more bytes than it claims");
+        }
+        if (npy.size() != stat.size)
+            bad("holds " + std::to_string(npy.size()) + " bytes, not the " +
+                std::to_string(stat.size) + " it claims");
         content.tensors.emplace(tensor, parse_npy(npy, name + ": " + member));
     }
     return content;

@@ -113,15 +113,13 @@ Safetensors parse_safetensors(std::span<const std::uint8_t> bytes, const std::st
         if (!shape_json.is_array() || shape_json.size() > 32)
             bad("shape is not a list of up to 32 sizes");
         Shape shape;
-        std::uint64_t count = 1;
         for (const auto& d : shape_json) {
             if (!d.is_number_unsigned()) bad("shape holds something other than a size");
-            const std::uint64_t size = d.get<std::uint64_t>();
-            if (size != 0 && count > std::numeric_limits<std::uint64_t>::max() / item / size)
-                bad("shape sizes overflow when multiplied");
-            count *= size;
-            shape.push_back(static_cast<std::size_t>(size));
+            shape.push_back(static_cast<std::size_t>(d.get<std::uint64_t>()));
         }
+        const auto counted = checked_element_count(shape, item);
+        if (const auto* defect = std::get_if<std::string>(&counted)) bad(*defect);
+        const std::uint64_t count = std::get<std::uint64_t>(counted);
         const auto& offsets = entry.at("data_offsets");
         if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
             !offsets[1].is_number_unsigned())

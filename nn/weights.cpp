@@ -64,12 +64,14 @@ Array<T> transposed_if(bool transpose, const Array<T>& value) {
 }  // namespace
 
 const char* weight_layout_name(WeightLayout layout) {
-    return layout == WeightLayout::pytorch ? "pytorch" : "xtgrad";
+    for (const auto& [l, name] : kWeightLayoutNames)
+        if (l == layout) return name.data();  // the literals end in '\0'
+    throw std::invalid_argument("weight_layout_name: a layout outside its enum");
 }
 
 WeightLayout parse_weight_layout(const std::string& name) {
-    if (name == "pytorch") return WeightLayout::pytorch;
-    if (name == "xtgrad") return WeightLayout::xtgrad;
+    for (const auto& [l, known] : kWeightLayoutNames)
+        if (known == name) return l;
     throw std::invalid_argument("unknown weight layout '" + name + "' (xtgrad, pytorch)");
 }
 

@@ -13,14 +13,21 @@
 // The file's metadata says which ("format": "xtgrad weights", "layout": "xtgrad" | "pytorch").
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <optional>
+#include <string_view>
+#include <utility>
 
 #include "xtgrad/nn/module.hpp"
 
 namespace xtgrad::nn {
 
 enum class WeightLayout { xtgrad, pytorch };
+/// Each layout's name, in the order help texts list them (the one table of names).
+inline constexpr std::array kWeightLayoutNames{
+    std::pair{WeightLayout::pytorch, std::string_view("pytorch")},
+    std::pair{WeightLayout::xtgrad, std::string_view("xtgrad")}};
 
 template <class T>
 void save_weights(const std::filesystem::path& file, const Module<T>& module,

@@ -86,15 +86,10 @@ template <> struct ChoiceNames<nn::Activation> {
         std::pair{nn::Activation::gelu_erf, std::string_view("gelu-erf")}};
 };
 template <> struct ChoiceNames<blas::Backend> {
-    static constexpr std::array values{
-        std::pair{blas::Backend::automatic, std::string_view("auto")},
-        std::pair{blas::Backend::openblas, std::string_view("openblas")},
-        std::pair{blas::Backend::onednn, std::string_view("onednn")}};
+    static constexpr auto values = blas::kBackendNames;
 };
 template <> struct ChoiceNames<nn::WeightLayout> {
-    static constexpr std::array values{
-        std::pair{nn::WeightLayout::pytorch, std::string_view("pytorch")},
-        std::pair{nn::WeightLayout::xtgrad, std::string_view("xtgrad")}};
+    static constexpr auto values = nn::kWeightLayoutNames;
 };
 // clang-format on
 

@@ -38,6 +38,10 @@ RunMetrics RunMetrics::from_json(const nlohmann::json& json) {
                                   e.at("train_loss").get<double>(), e.at("train_acc").get<double>(),
                                   e.at("test_loss").get<double>(), e.at("test_acc").get<double>(),
                                   e.at("seconds").get<double>()});
+    if (metrics.epochs.empty() && json.contains("final"))
+        metrics.evaluation = Evaluation{json.at("final").at("test_loss").get<double>(),
+                                        json.at("final").at("test_acc").get<double>()};
+    metrics.machine = json.value("machine", nlohmann::json());
     return metrics;
 }
 

@@ -166,7 +166,7 @@ RunResult run_training(const RunConfig& requested, Observer* observer,
         const TrainingData<T> data = prepare_data<T>(raw, config);
         MlpRun<T> run(config, data);
         nn::Module<T>& network = *run.model().network;
-        if (!config.load_weights.empty())
+        if (!config.load_weights.empty() && !config.resume)  // a checkpoint has the weights
             nn::load_weights(config.load_weights, network, config.weight_layout);
         if (observer) run.trainer().add_observer(*observer);
         RunResult result = run.run(should_stop);

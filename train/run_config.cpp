@@ -67,6 +67,8 @@ std::vector<std::string> validate(const RunConfig& c) {
     if (c.epochs == 0 && c.load_weights.empty())
         errors.push_back("epochs 0 evaluates given weights: it needs --load-weights FILE");
     if (c.epochs == 0 && c.resume) errors.push_back("epochs 0 cannot --resume a training run");
+    if (c.gemm == blas::Backend::onednn && !blas::has_onednn())
+        errors.push_back("gemm onednn: this build of xtgrad has no oneDNN");
     if (c.warmup_epochs > 0 && c.warmup_steps > 0)
         errors.push_back("warmup-epochs and warmup-steps: give one of them");
     if (c.lr_schedule == ScheduleKind::multistep && c.lr_milestones.empty())

@@ -162,6 +162,25 @@ BOOST_AUTO_TEST_CASE(malformed_npy_files_are_refused_with_their_defect) {
         npy_of("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999,)}", 16),
         "a shape size is too large");
     expect_npy_refused(npy_of("{'descr': '<f4", 16), "unterminated string");
+    // A zero size does not hide the others: xtensor computes strides from them.
+    expect_npy_refused(
+        npy_of("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 4294967296, 4294967296)}", 0),
+        "shape sizes overflow");
+    expect_npy_refused(
+        npy_of("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1152921504606846976)}", 0),
+        "shape sizes overflow");
+}
+
+BOOST_AUTO_TEST_CASE(version_two_headers_and_empty_arrays_are_read) {
+    // Format 2.0: a 4-byte header length.
+    const std::string header = "{'descr': '<f8', 'fortran_order': True, 'shape': (0, 3), }\n";
+    std::string text = "\x93NUMPY";
+    text += '\x02';
+    text += '\x00';
+    for (int i = 0; i < 4; ++i) text += static_cast<char>((header.size() >> (8 * i)) & 0xff);
+    text += header;
+    const auto empty = io::parse_npy(bytes_of(text), "v2");
+    BOOST_TEST(to_string(std::get<Array<double>>(empty).shape()) == "(0, 3)");
 }
 
 BOOST_AUTO_TEST_CASE(files_numpy_wrote_are_read) {
@@ -224,6 +243,28 @@ BOOST_AUTO_TEST_CASE(malformed_npz_files_are_refused_with_their_defect) {
             if (std::memcmp(renamed.data() + i, "w.npy", 5) == 0) renamed[i + 4] = 'x';
         npz_refused(renamed, "member 'w.npx' is not a '<name>.npy' array");
     }
+    {
+        // A stored member claiming more bytes than it stores: refused before reading it.
+        auto bloated = io::npz_bytes(content);
+        const std::string central = "PK\x01\x02";
+        const auto entry =
+            std::search(bloated.begin(), bloated.end(), central.begin(), central.end());
+        BOOST_TEST_REQUIRE((entry != bloated.end()));
+        // The uncompressed size, in the local and the central header alike.
+        bloated[22 + 3] = 0x40;
+        bloated[static_cast<std::size_t>(entry - bloated.begin()) + 24 + 3] = 0x40;
+        npz_refused(bloated, "member 'w.npy' claims 1073741956 bytes from 132 stored ones");
+    }
+    {
+        io::TensorFile two;  // "a.npy" renamed "b.npy": the same member twice
+        two.tensors.emplace("a", Array<float>{1.0f});
+        two.tensors.emplace("b", Array<float>{2.0f});
+        auto repeated = io::npz_bytes(two);
+        for (std::size_t i = 0; i + 5 <= repeated.size(); ++i)
+            if (std::memcmp(repeated.data() + i, "a.npy", 5) == 0) repeated[i] = 'b';
+        npz_refused(repeated, "not a valid zip archive (.npz): File already exists");
+    }
+    BOOST_CHECK_THROW(io::npz_bytes(io::TensorFile{}), std::invalid_argument);
     {
         auto bad_dtype = io::npz_bytes(content);  // '<f4' -> '<i4' inside the member
         for (std::size_t i = 0; i + 4 <= bad_dtype.size(); ++i)

@@ -49,6 +49,13 @@ BOOST_AUTO_TEST_CASE(each_bad_value_gets_a_message) {
                    c.epochs = 0;
                    c.load_weights = "w.npz";
                })).empty());
+    BOOST_TEST(has_error(with([](auto& c) {
+                             c.epochs = 0;
+                             c.load_weights = "w.npz";
+                             c.resume = true;
+                             c.checkpoint = "c.ckpt";
+                         }),
+                         "epochs 0 cannot --resume"));
     BOOST_TEST(has_error(with([](auto& c) { c.threads = -2; }), "threads"));
     BOOST_TEST(has_error(with([](auto& c) { c.seed = 1ULL << 40; }), "32-bit seed"));
     BOOST_TEST(has_error(with([](auto& c) { c.beta1 = 1.0; }), "beta1 must be in [0, 1)"));

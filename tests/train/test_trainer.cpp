@@ -100,6 +100,30 @@ BOOST_AUTO_TEST_CASE(any_model_loss_and_optimizer_train_and_report) {
     BOOST_TEST(observer.last_epoch == 30u);
 }
 
+BOOST_AUTO_TEST_CASE(a_run_of_zero_epochs_evaluates_and_records_the_machine) {
+    testing::TempDir dir;
+    Setup s;
+    const auto [loss, acc] = s.trainer.evaluate();
+    train::RunOptions options;
+    options.epochs = 0;
+    options.metrics_out = dir / "m.json";
+    const auto result = train::run(s.trainer, s.rng, options);
+    BOOST_TEST(result.metrics.epochs.empty());
+    BOOST_TEST_REQUIRE(result.metrics.evaluation.has_value());
+    BOOST_TEST(result.metrics.evaluation->test_loss == loss);
+    BOOST_TEST(result.metrics.evaluation->test_acc == acc);
+    BOOST_TEST(s.optimizer.steps() == 0u);  // nothing trained
+    const nlohmann::json written = train::read_metrics(dir / "m.json").to_json();
+    BOOST_TEST(written.at("final").at("test_loss").get<double>() == loss);
+    for (const char* key : {"gemm_float32", "gemm_float64", "openblas_core", "onednn_isa"})
+        BOOST_TEST(written.at("machine").contains(key), key);
+    const std::string line = train::describe_machine(written.at("machine"));
+    BOOST_TEST(line.starts_with("gemm: float32 "), line);
+    BOOST_TEST(line.find(written.at("machine").at("openblas_core").get<std::string>()) !=
+                   std::string::npos,
+               line);
+}
+
 BOOST_AUTO_TEST_CASE(a_checkpoint_of_any_optimizer_resumes_bit_for_bit) {
     testing::TempDir dir;
     Setup straight;
