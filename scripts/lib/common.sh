@@ -26,13 +26,15 @@ ensure_packages() {
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Everything the library, its tests and examples build against (why each: README.md).
+# Everything the library, its tests, examples and benchmark programs build against (why each:
+# README.md).
 XTGRAD_BUILD_PACKAGES=(
     g++ cmake make pkg-config
     xtensor-dev libxtensor-blas-dev libopenblas-dev
     libboost-test-dev zlib1g-dev libzip-dev libdnnl-dev
     libcli11-dev nlohmann-json3-dev
     gnuplot-nox
+    libxsimd-dev
 )
 
 # Only the tests need these: Fashion-MNIST for the --dataset fashion-mnist test, numpy for the
