@@ -38,8 +38,8 @@ std::vector<std::uint8_t> npz_bytes(const TensorFile& content);
 void save_npz(const std::filesystem::path& file, const TensorFile& content);
 /// Parses an untrusted .npz (stored or deflated members, as numpy.savez and savez_compressed
 /// write them). Throws NpyError naming `name` and the defect: not a zip archive, a member that is
-/// not "<name>.npy", encrypted, repeated, or larger than its compressed bytes could hold, a
-/// checksum mismatch, or any defect of a member's .npy (named).
+/// not "<name>.npy", encrypted, repeated (refused by libzip), or larger than its compressed
+/// bytes could hold, a checksum mismatch, or any defect of a member's .npy (named).
 TensorFile parse_npz(std::span<const std::uint8_t> bytes, const std::string& name);
 TensorFile load_npz(const std::filesystem::path& file);
 

@@ -147,18 +147,23 @@ RunResult MlpRun<T>::run(const std::function<bool()>& should_stop,
                        .should_stop = should_stop});
 }
 
+namespace {
+/// config.threads, or every core for 0.
+int resolved_threads(const RunConfig& config) {
+    return config.threads > 0 ? config.threads
+                              : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+}  // namespace
+
 void configure_machine(const RunConfig& config) {
-    blas::set_num_threads(
-        config.threads > 0 ? config.threads
-                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    blas::set_num_threads(resolved_threads(config));
     blas::set_backend(config.gemm);
 }
 
 RunResult run_training(const RunConfig& requested, Observer* observer,
                        const std::function<bool()>& should_stop) {
     RunConfig config = requested;  // with the thread count resolved, as the metrics record it
-    if (config.threads == 0)
-        config.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    config.threads = resolved_threads(config);
     configure_machine(config);
     const RawData raw = load_raw_data(config);
     AnomalyModeGuard anomaly(config.detect_anomaly);
