@@ -16,6 +16,17 @@
 // Check it with gradcheck() (gradcheck.hpp) and, if it replaces a composition of existing ops,
 // with check_backward().
 //
+// For gradients of gradients (create_graph, grad.hpp), pass a second closure that computes the
+// same gradients with tensor ops, so that the backward itself is recorded:
+//
+//         ... [x, c](BackwardContext<T>& ctx) { ... },
+//             [c](GraphBackwardContext<T>& ctx) {
+//                 ctx.accumulate(0, ctx.grad_output() * ctx.input(0) * (2 * c));
+//             });
+//
+// It takes the inputs from the context (ctx.input(i)), not from captures, so that they carry
+// their graphs. An op recorded without one refuses create_graph with an error naming it.
+//
 // The OpInfo need only live for the record_op call: the recorded node keeps its own copy, with
 // the name copied once per distinct name into storage that lives as long as the program (so a
 // function-local OpInfo, or one whose name points into a temporary std::string, is fine). Give
@@ -74,6 +85,18 @@ Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tens
         return unrecorded_result(op, std::move(value));
     return detail::record_node<T>(op, std::move(value), inputs,
                                   typename Node<T>::BackwardFn(std::forward<Backward>(backward)));
+}
+
+/// record_op with a differentiable backward as well (see the top of this file).
+template <class T, class Backward, class GraphBackward>
+Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
+                    Backward&& backward, GraphBackward&& graph_backward) {
+    if (!op.differentiable || !should_record(inputs))
+        return unrecorded_result(op, std::move(value));
+    return detail::record_node<T>(
+        op, std::move(value), inputs,
+        typename Node<T>::BackwardFn(std::forward<Backward>(backward)),
+        typename Node<T>::GraphBackwardFn(std::forward<GraphBackward>(graph_backward)));
 }
 
 }  // namespace xtgrad

@@ -6,6 +6,8 @@
 #include <random>
 #include <sstream>
 
+#include "xtgrad/autograd/grad.hpp"
+#include "xtgrad/autograd/ops.hpp"
 #include "xtgrad/autograd/tape.hpp"
 
 namespace xtgrad {
@@ -190,6 +192,64 @@ GradcheckResult gradcheck(const std::type_identity_t<TensorFunction<T>>& f,
 }
 
 template <class T>
+GradcheckResult gradgradcheck(const std::type_identity_t<TensorFunction<T>>& f,
+                              const std::vector<Array<T>>& inputs,
+                              const GradcheckOptions& options) {
+    std::vector<std::size_t> wanted;
+    for (std::size_t k = 0; k < inputs.size(); ++k)
+        if (is_differentiable(options, k)) wanted.push_back(k);
+    Shape output_shape;
+    {
+        NoGradGuard no_grad;
+        std::vector<Tensor<T>> probe;
+        for (const auto& input : inputs) probe.emplace_back(Array<T>(input));
+        output_shape = f(probe).shape();
+    }
+    std::vector<Tensor<T>> directions;  // u_k, one per wanted input
+    for (std::size_t j = 0; j < wanted.size(); ++j)
+        directions.emplace_back(projection<T>(inputs[wanted[j]].shape(), options.seed + 1 + j));
+
+    const TensorFunction<T> first_gradient = [&](const std::vector<Tensor<T>>& in) {
+        // gradcheck calls this with recording leaves (then the gradient's graph is kept for its
+        // backward) and, for its finite differences, under NoGradGuard with plain values (then
+        // the first gradient is still taken, on fresh leaves, but not recorded).
+        const bool recording = grad_enabled();
+        GradModeGuard enable(true);
+        std::vector<Tensor<T>> xs;
+        for (std::size_t k = 0; k + 1 < in.size(); ++k)
+            xs.push_back(recording ? in[k] : Tensor<T>(Array<T>(in[k].value()), false));
+        std::vector<Tensor<T>> targets;
+        for (std::size_t k : wanted) {
+            if (!recording) xs[k].set_requires_grad(true);
+            targets.push_back(xs[k]);
+        }
+        const Tensor<T> out = f(xs);
+        Tensor<T> total = scalar(T(0));
+        if (!out.requires_grad()) return total;
+        const auto gradients =
+            grad<T>({out}, targets, {in.back()}, {.create_graph = recording, .allow_unused = true});
+        GradModeGuard restore(recording);
+        for (std::size_t j = 0; j < gradients.size(); ++j)
+            if (gradients[j].defined()) total = total + sum(gradients[j] * directions[j]);
+        return total;
+    };
+    std::vector<Array<T>> extended = inputs;
+    extended.push_back(projection<T>(output_shape, options.seed + 1000));
+    GradcheckOptions extended_options = options;
+    if (!extended_options.differentiable.empty()) extended_options.differentiable.push_back(true);
+    try {
+        GradcheckResult result = gradcheck<T>(first_gradient, extended, extended_options);
+        result.message = "gradgradcheck: " + result.message;
+        return result;
+    } catch (const GraphError& e) {
+        GradcheckResult result;
+        result.ok = false;
+        result.message = std::string("gradgradcheck FAILED: ") + e.what();
+        return result;
+    }
+}
+
+template <class T>
 CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
                                    const TensorFunction<T>& reference,
                                    const std::vector<Array<T>>& inputs,
@@ -289,8 +349,13 @@ CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
 
     result.finite_differences = gradcheck(candidate, inputs, options);
     if (!result.finite_differences.ok) text << result.finite_differences.message;
+    if (std::is_same_v<T, double> && options.second_order) {
+        result.second_order = gradgradcheck<T>(candidate, inputs, options);
+        if (!result.second_order.ok) text << " " << result.second_order.message;
+    }
     result.ok = result.value_error <= 1 && result.gradient_error <= 1 &&
-                result.accumulation_error <= 1 && result.finite_differences.ok;
+                result.accumulation_error <= 1 && result.finite_differences.ok &&
+                result.second_order.ok;
     result.message =
         result.ok ? "candidate agrees with the reference and with finite differences" : text.str();
     return result;
@@ -302,6 +367,12 @@ template GradcheckResult gradcheck<float>(const TensorFunction<float>&,
 template GradcheckResult gradcheck<double>(const TensorFunction<double>&,
                                            const std::vector<Array<double>>&,
                                            const GradcheckOptions&);
+template GradcheckResult gradgradcheck<float>(const TensorFunction<float>&,
+                                              const std::vector<Array<float>>&,
+                                              const GradcheckOptions&);
+template GradcheckResult gradgradcheck<double>(const TensorFunction<double>&,
+                                               const std::vector<Array<double>>&,
+                                               const GradcheckOptions&);
 template CheckBackwardResult check_backward(const TensorFunction<float>&,
                                             const TensorFunction<float>&,
                                             const std::vector<Array<float>>&,

@@ -29,6 +29,9 @@ struct GradcheckOptions {
     double atol = 1e-8;
     std::uint64_t seed = 1;            // of the output projection
     std::vector<bool> differentiable;  // per input; empty means every input
+    /// check_backward also runs gradgradcheck on the candidate (in float64). Off for ops that
+    /// refuse create_graph on purpose.
+    bool second_order = true;
 
     /// Defaults suited to float32 (finite differences in float are noisy).
     static GradcheckOptions for_float();
@@ -60,6 +63,24 @@ GradcheckResult gradcheck(const std::type_identity_t<TensorFunction<T>>& f,
     return gradcheck<T>(f, std::vector<Array<T>>(inputs), options);
 }
 
+/// Second-order check of f's differentiable backward (create_graph, grad.hpp): gradcheck of
+///     (inputs..., v) -> sum_k <u_k, d<v, f(inputs)>/d input_k>
+/// with the first gradients from grad(create_graph) and v, u_k fixed pseudo-random weights (v
+/// is an input too, so the backward's linearity in the output gradient is checked as well).
+/// Finite differences of the gradient against its recorded derivative, in any element type
+/// (use float64: the differences are of gradients). Fails on an op without a differentiable
+/// backward (the GraphError's message is the result's).
+template <class T>
+GradcheckResult gradgradcheck(const std::type_identity_t<TensorFunction<T>>& f,
+                              const std::vector<Array<T>>& inputs,
+                              const GradcheckOptions& options = {});
+template <class T>
+GradcheckResult gradgradcheck(const std::type_identity_t<TensorFunction<T>>& f,
+                              std::initializer_list<Array<T>> inputs,
+                              const GradcheckOptions& options = {}) {
+    return gradgradcheck<T>(f, std::vector<Array<T>>(inputs), options);
+}
+
 struct CheckBackwardResult {
     bool ok = true;
     double value_error = 0;     // max relative difference of the outputs
@@ -68,6 +89,7 @@ struct CheckBackwardResult {
     // values before backward (both functions); passes when <= 1.
     double accumulation_error = 0;
     GradcheckResult finite_differences;  // of the candidate
+    GradcheckResult second_order;        // gradgradcheck of the candidate (float64 only)
     std::string message;
 
     explicit operator bool() const { return ok; }
@@ -75,7 +97,7 @@ struct CheckBackwardResult {
 
 /// Checks a hand-written (fused) op against a reference composition: same outputs, same
 /// gradients (within rtol/atol of options), gradients added to what the leaves already held
-/// (within a few roundings), and gradcheck of the candidate.
+/// (within a few roundings), gradcheck of the candidate and, in float64, its gradgradcheck.
 template <class T>
 CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
                                    const TensorFunction<T>& reference,
@@ -88,6 +110,12 @@ extern template GradcheckResult gradcheck<float>(const TensorFunction<float>&,
 extern template GradcheckResult gradcheck<double>(const TensorFunction<double>&,
                                                   const std::vector<Array<double>>&,
                                                   const GradcheckOptions&);
+extern template GradcheckResult gradgradcheck<float>(const TensorFunction<float>&,
+                                                     const std::vector<Array<float>>&,
+                                                     const GradcheckOptions&);
+extern template GradcheckResult gradgradcheck<double>(const TensorFunction<double>&,
+                                                      const std::vector<Array<double>>&,
+                                                      const GradcheckOptions&);
 extern template CheckBackwardResult check_backward(const TensorFunction<float>&,
                                                    const TensorFunction<float>&,
                                                    const std::vector<Array<float>>&,

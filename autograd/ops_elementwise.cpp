@@ -1,32 +1,45 @@
 // Binary elementwise ops with broadcasting, and comparison masks.
 #include "xtgrad/autograd/custom_op.hpp"
+#include "xtgrad/autograd/graph_rules.hpp"
 #include "xtgrad/autograd/kernels.hpp"
 #include "xtgrad/autograd/ops.hpp"
 
 namespace xtgrad {
 
 using detail::binary_map;
+using detail::sum_to;
 
 template <class T>
 Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b) {
-    return record_op(op_info::add, binary_map("add", a.value(), b.value(), std::plus<T>()), {a, b},
-                     [sa = a.shape(), sb = b.shape()](BackwardContext<T>& ctx) {
-                         const Array<T>& g = ctx.grad_output();
-                         if (ctx.needs_grad(0)) ctx.accumulate(0, unbroadcast(Array<T>(g), sa));
-                         if (ctx.needs_grad(1)) ctx.accumulate(1, unbroadcast(Array<T>(g), sb));
-                     });
+    return record_op(
+        op_info::add, binary_map("add", a.value(), b.value(), std::plus<T>()), {a, b},
+        [sa = a.shape(), sb = b.shape()](BackwardContext<T>& ctx) {
+            const Array<T>& g = ctx.grad_output();
+            if (ctx.needs_grad(0)) ctx.accumulate(0, unbroadcast(Array<T>(g), sa));
+            if (ctx.needs_grad(1)) ctx.accumulate(1, unbroadcast(Array<T>(g), sb));
+        },
+        [](GraphBackwardContext<T>& ctx) {
+            const Tensor<T>& g = ctx.grad_output();
+            if (ctx.needs_grad(0)) ctx.accumulate(0, sum_to(g, ctx.input_shape(0)));
+            if (ctx.needs_grad(1)) ctx.accumulate(1, sum_to(g, ctx.input_shape(1)));
+        });
 }
 
 template <class T>
 Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) {
-    return record_op(op_info::sub, binary_map("sub", a.value(), b.value(), std::minus<T>()), {a, b},
-                     [sa = a.shape(), sb = b.shape()](BackwardContext<T>& ctx) {
-                         const Array<T>& g = ctx.grad_output();
-                         if (ctx.needs_grad(0)) ctx.accumulate(0, unbroadcast(Array<T>(g), sa));
-                         if (ctx.needs_grad(1))
-                             ctx.accumulate(
-                                 1, unbroadcast(detail::unary_map(g, std::negate<T>()), sb));
-                     });
+    return record_op(
+        op_info::sub, binary_map("sub", a.value(), b.value(), std::minus<T>()), {a, b},
+        [sa = a.shape(), sb = b.shape()](BackwardContext<T>& ctx) {
+            const Array<T>& g = ctx.grad_output();
+            if (ctx.needs_grad(0)) ctx.accumulate(0, unbroadcast(Array<T>(g), sa));
+            if (ctx.needs_grad(1))
+                ctx.accumulate(1, unbroadcast(detail::unary_map(g, std::negate<T>()), sb));
+        },
+        [](GraphBackwardContext<T>& ctx) {
+            const Tensor<T>& g = ctx.grad_output();
+            if (ctx.needs_grad(0)) ctx.accumulate(0, sum_to(g, ctx.input_shape(0)));
+            if (ctx.needs_grad(1)) ctx.accumulate(1, sum_to(-g, ctx.input_shape(1)));
+        });
 }
 
 template <class T>
@@ -43,6 +56,11 @@ Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b) {
                 ctx.accumulate(
                     1, unbroadcast(binary_map("mul backward", g, a.value(), std::multiplies<T>()),
                                    b.shape()));
+        },
+        [](GraphBackwardContext<T>& ctx) {
+            const Tensor<T>& g = ctx.grad_output();
+            if (ctx.needs_grad(0)) ctx.accumulate(0, sum_to(g * ctx.input(1), ctx.input_shape(0)));
+            if (ctx.needs_grad(1)) ctx.accumulate(1, sum_to(g * ctx.input(0), ctx.input_shape(1)));
         });
 }
 
@@ -66,6 +84,13 @@ Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
                     1, unbroadcast(binary_map("div backward", g, scaled, std::multiplies<T>()),
                                    b.shape()));
             }
+        },
+        [](GraphBackwardContext<T>& ctx) {
+            const Tensor<T>& g = ctx.grad_output();
+            const Tensor<T> b = ctx.input(1);
+            if (ctx.needs_grad(0)) ctx.accumulate(0, sum_to(g / b, ctx.input_shape(0)));
+            if (ctx.needs_grad(1))
+                ctx.accumulate(1, sum_to(-(g * (ctx.input(0) / b) / b), ctx.input_shape(1)));
         });
 }
 
@@ -88,6 +113,16 @@ Tensor<T> maximum(const Tensor<T>& a, const Tensor<T>& b) {
                 ctx.accumulate(1, unbroadcast(binary_map("maximum backward", g, share_a,
                                                          [](T gv, T s) { return gv * (1 - s); }),
                                               b.shape()));
+        },
+        [](GraphBackwardContext<T>& ctx) {
+            const Tensor<T>& g = ctx.grad_output();
+            const Tensor<T> a = ctx.input(0);
+            const Tensor<T> b = ctx.input(1);
+            // The same constant shares as the ordinary backward: 1, 1/2 on ties, 0.
+            const Tensor<T> share_a = greater(a, b) + equal(a, b) * T(0.5);
+            if (ctx.needs_grad(0)) ctx.accumulate(0, sum_to(g * share_a, ctx.input_shape(0)));
+            if (ctx.needs_grad(1))
+                ctx.accumulate(1, sum_to(g * (T(1) - share_a), ctx.input_shape(1)));
         });
 }
 

@@ -26,16 +26,23 @@ Tensor<T> gather(const Tensor<T>& x, std::span<const Label> labels) {
     for (std::size_t n = 0; n < labels.size(); ++n)
         out.data()[n] = xv.data()[n * classes + static_cast<std::size_t>(labels[n])];
     if (!should_record({x})) return unrecorded_result(op_info::gather, std::move(out));
-    return record_op(op_info::gather, std::move(out), {x},
-                     [picked = std::vector<Label>(labels.begin(), labels.end()),
-                      classes](BackwardContext<T>& ctx) {
-                         const T* g = ctx.grad_output().data();
-                         auto slot = ctx.slot(0);
-                         T* d = slot.data();
-                         if (!slot.accumulate) std::fill(d, d + slot.buffer.size(), T(0));
-                         for (std::size_t n = 0; n < picked.size(); ++n)
-                             d[n * classes + static_cast<std::size_t>(picked[n])] += g[n];
-                     });
+    return record_op(
+        op_info::gather, std::move(out), {x},
+        [picked = std::vector<Label>(labels.begin(), labels.end()),
+         classes](BackwardContext<T>& ctx) {
+            const T* g = ctx.grad_output().data();
+            auto slot = ctx.slot(0);
+            T* d = slot.data();
+            if (!slot.accumulate) std::fill(d, d + slot.buffer.size(), T(0));
+            for (std::size_t n = 0; n < picked.size(); ++n)
+                d[n * classes + static_cast<std::size_t>(picked[n])] += g[n];
+        },
+        [picked = std::vector<Label>(labels.begin(), labels.end()),
+         classes](GraphBackwardContext<T>& ctx) {
+            // g scattered into the picked columns: g (N, 1) times the one-hot rows.
+            const auto rows = static_cast<std::ptrdiff_t>(picked.size());
+            ctx.accumulate(0, reshape(ctx.grad_output(), {rows, 1}) * one_hot<T>(picked, classes));
+        });
 }
 
 template <class T>

@@ -15,9 +15,14 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
         throw ShapeError("matmul", av.shape(), bv.shape(), "needs (m, k) and (k, n) matrices");
     Array<T> out = empty_array<T>({av.shape(0), bv.shape(1)});
     blas::gemm("matmul", av, false, bv, false, out);
-    return record_op(op_info::matmul, std::move(out), {a, b}, [a, b](BackwardContext<T>& ctx) {
-        matmul_backward("matmul backward", ctx, a, 0, b, 1);
-    });
+    return record_op(
+        op_info::matmul, std::move(out), {a, b},
+        [a, b](BackwardContext<T>& ctx) { matmul_backward("matmul backward", ctx, a, 0, b, 1); },
+        [](GraphBackwardContext<T>& ctx) {
+            const Tensor<T>& g = ctx.grad_output();
+            if (ctx.needs_grad(0)) ctx.accumulate(0, matmul(g, transpose(ctx.input(1))));
+            if (ctx.needs_grad(1)) ctx.accumulate(1, matmul(transpose(ctx.input(0)), g));
+        });
 }
 
 template <class T>
@@ -53,10 +58,14 @@ Tensor<T> transpose(const Tensor<T>& x, std::vector<std::size_t> permutation) {
     for (std::size_t i = 0; i < rank; ++i) inverse[permutation[i]] = i;
 
     Array<T> out = xt::transpose(x.value(), permutation);
-    return record_op(op_info::transpose, std::move(out), {x},
-                     [inverse = std::move(inverse)](BackwardContext<T>& ctx) {
-                         ctx.accumulate(0, Array<T>(xt::transpose(ctx.grad_output(), inverse)));
-                     });
+    return record_op(
+        op_info::transpose, std::move(out), {x},
+        [inverse](BackwardContext<T>& ctx) {
+            ctx.accumulate(0, Array<T>(xt::transpose(ctx.grad_output(), inverse)));
+        },
+        [inverse](GraphBackwardContext<T>& ctx) {
+            ctx.accumulate(0, transpose(ctx.grad_output(), inverse));
+        });
 }
 
 template <class T>
@@ -92,11 +101,18 @@ Tensor<T> reshape(const Tensor<T>& x, std::vector<std::ptrdiff_t> shape) {
 
     Array<T> out = x.value();
     out.reshape(target);
-    return record_op(op_info::reshape, std::move(out), {x}, [](BackwardContext<T>& ctx) {
-        Array<T> g = ctx.grad_output();
-        g.reshape(ctx.input_shape(0));
-        ctx.accumulate(0, std::move(g));
-    });
+    return record_op(
+        op_info::reshape, std::move(out), {x},
+        [](BackwardContext<T>& ctx) {
+            Array<T> g = ctx.grad_output();
+            g.reshape(ctx.input_shape(0));
+            ctx.accumulate(0, std::move(g));
+        },
+        [](GraphBackwardContext<T>& ctx) {
+            const Shape& shape = ctx.input_shape(0);
+            ctx.accumulate(0, reshape(ctx.grad_output(),
+                                      std::vector<std::ptrdiff_t>(shape.begin(), shape.end())));
+        });
 }
 
 #define XTGRAD_INSTANTIATE(T)                                                                      \

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "xtgrad/autograd/custom_op.hpp"
+#include "xtgrad/autograd/graph_rules.hpp"
 #include "xtgrad/autograd/kernels.hpp"
 #include "xtgrad/autograd/ops.hpp"
 
@@ -58,10 +59,15 @@ Tensor<T> reduce_all(const OpInfo& op, const Tensor<T>& x, bool average) {
     const T scale = average ? T(1) / static_cast<T>(xv.size()) : T(1);
     Array<T> out = empty_array<T>(Shape{});
     out.data()[0] = average ? total * scale : total;
-    return record_op(op, std::move(out), {x}, [scale](BackwardContext<T>& ctx) {
-        const T g = ctx.grad_output().data()[0] * scale;
-        detail::assign_or_add(ctx.slot(0), [g](std::size_t) { return g; });
-    });
+    return record_op(
+        op, std::move(out), {x},
+        [scale](BackwardContext<T>& ctx) {
+            const T g = ctx.grad_output().data()[0] * scale;
+            detail::assign_or_add(ctx.slot(0), [g](std::size_t) { return g; });
+        },
+        [scale](GraphBackwardContext<T>& ctx) {
+            ctx.accumulate(0, detail::expand_to(ctx.grad_output() * scale, ctx.input_shape(0)));
+        });
 }
 
 template <class T>
@@ -71,9 +77,17 @@ Tensor<T> reduce_axis(const OpInfo& op, const Tensor<T>& x, std::ptrdiff_t axis,
     const AxisSplit s = detail::split_at_axis(x.shape(), ax);
     const T scale = average ? T(1) / static_cast<T>(s.length) : T(1);
     Array<T> out = sum_along(x.value(), s, detail::reduced_shape(x.shape(), ax, keepdims), scale);
-    return record_op(op, std::move(out), {x}, [s, scale](BackwardContext<T>& ctx) {
-        spread_along(ctx.slot(0), ctx.grad_output(), s, scale);
-    });
+    return record_op(
+        op, std::move(out), {x},
+        [s, scale](BackwardContext<T>& ctx) {
+            spread_along(ctx.slot(0), ctx.grad_output(), s, scale);
+        },
+        [ax, scale](GraphBackwardContext<T>& ctx) {
+            const Shape& shape = ctx.input_shape(0);
+            std::vector<std::ptrdiff_t> kept(shape.begin(), shape.end());
+            kept[ax] = 1;
+            ctx.accumulate(0, detail::expand_to(reshape(ctx.grad_output(), kept) * scale, shape));
+        });
 }
 
 }  // namespace
@@ -106,22 +120,30 @@ Tensor<T> softmax(const Tensor<T>& x, std::ptrdiff_t axis) {
         const T total = shifted_normaliser(xv.data() + first, s.length, stride, y).second;
         for (std::size_t j = 0; j < s.length; ++j) y[j * stride] /= total;
     });
-    return record_op(op_info::softmax, std::move(out), {x}, [s](BackwardContext<T>& ctx) {
-        // dx = y * (g - <g, y>) along each line.
-        const Array<T>& g = ctx.grad_output();
-        const Array<T>& y = ctx.output();
-        Array<T> dx = empty_array<T>(y.shape());
-        for_each_line(s, [&](std::size_t first, std::size_t stride) {
-            const T* gl = g.data() + first;
-            const T* yl = y.data() + first;
-            T* d = dx.data() + first;
-            T dot = 0;
-            for (std::size_t j = 0; j < s.length; ++j) dot += gl[j * stride] * yl[j * stride];
-            for (std::size_t j = 0; j < s.length; ++j)
-                d[j * stride] = yl[j * stride] * (gl[j * stride] - dot);
+    return record_op(
+        op_info::softmax, std::move(out), {x},
+        [s](BackwardContext<T>& ctx) {
+            // dx = y * (g - <g, y>) along each line.
+            const Array<T>& g = ctx.grad_output();
+            const Array<T>& y = ctx.output();
+            Array<T> dx = empty_array<T>(y.shape());
+            for_each_line(s, [&](std::size_t first, std::size_t stride) {
+                const T* gl = g.data() + first;
+                const T* yl = y.data() + first;
+                T* d = dx.data() + first;
+                T dot = 0;
+                for (std::size_t j = 0; j < s.length; ++j) dot += gl[j * stride] * yl[j * stride];
+                for (std::size_t j = 0; j < s.length; ++j)
+                    d[j * stride] = yl[j * stride] * (gl[j * stride] - dot);
+            });
+            ctx.accumulate(0, std::move(dx));
+        },
+        [ax](GraphBackwardContext<T>& ctx) {
+            const Tensor<T>& g = ctx.grad_output();
+            const Tensor<T> y = ctx.output();
+            const auto axis = static_cast<std::ptrdiff_t>(ax);
+            ctx.accumulate(0, y * (g - sum(g * y, axis, true)));
         });
-        ctx.accumulate(0, std::move(dx));
-    });
 }
 
 template <class T>
@@ -137,22 +159,29 @@ Tensor<T> log_softmax(const Tensor<T>& x, std::ptrdiff_t axis) {
         const T log_total = std::log(total);
         for (std::size_t j = 0; j < s.length; ++j) y[j * stride] = in[j * stride] - top - log_total;
     });
-    return record_op(op_info::log_softmax, std::move(out), {x}, [s](BackwardContext<T>& ctx) {
-        // dx = g - softmax * sum(g) along each line; softmax = exp(y).
-        const Array<T>& g = ctx.grad_output();
-        const Array<T>& y = ctx.output();
-        Array<T> dx = empty_array<T>(y.shape());
-        for_each_line(s, [&](std::size_t first, std::size_t stride) {
-            const T* gl = g.data() + first;
-            const T* yl = y.data() + first;
-            T* d = dx.data() + first;
-            T total = 0;
-            for (std::size_t j = 0; j < s.length; ++j) total += gl[j * stride];
-            for (std::size_t j = 0; j < s.length; ++j)
-                d[j * stride] = gl[j * stride] - std::exp(yl[j * stride]) * total;
+    return record_op(
+        op_info::log_softmax, std::move(out), {x},
+        [s](BackwardContext<T>& ctx) {
+            // dx = g - softmax * sum(g) along each line; softmax = exp(y).
+            const Array<T>& g = ctx.grad_output();
+            const Array<T>& y = ctx.output();
+            Array<T> dx = empty_array<T>(y.shape());
+            for_each_line(s, [&](std::size_t first, std::size_t stride) {
+                const T* gl = g.data() + first;
+                const T* yl = y.data() + first;
+                T* d = dx.data() + first;
+                T total = 0;
+                for (std::size_t j = 0; j < s.length; ++j) total += gl[j * stride];
+                for (std::size_t j = 0; j < s.length; ++j)
+                    d[j * stride] = gl[j * stride] - std::exp(yl[j * stride]) * total;
+            });
+            ctx.accumulate(0, std::move(dx));
+        },
+        [ax](GraphBackwardContext<T>& ctx) {
+            const Tensor<T>& g = ctx.grad_output();
+            const auto axis = static_cast<std::ptrdiff_t>(ax);
+            ctx.accumulate(0, g - exp(ctx.output()) * sum(g, axis, true));
         });
-        ctx.accumulate(0, std::move(dx));
-    });
 }
 
 #define XTGRAD_INSTANTIATE(T)                                        \

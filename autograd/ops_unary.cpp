@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "xtgrad/autograd/custom_op.hpp"
+#include "xtgrad/autograd/graph_rules.hpp"
 #include "xtgrad/autograd/kernels.hpp"
 #include "xtgrad/autograd/ops.hpp"
 
@@ -14,41 +15,56 @@ using detail::unary_map;
 
 namespace {
 
-/// Records y = f(x) whose gradient is g * dydx(x_i, y_i).
-template <class T, class F, class D>
-Tensor<T> elementwise(const OpInfo& op, const Tensor<T>& x, F f, D dydx) {
-    return record_op(op, unary_map(x.value(), f), {x}, [x, dydx](BackwardContext<T>& ctx) {
-        const T* g = ctx.grad_output().data();
-        const T* in = x.value().data();
-        const T* out = ctx.output().data();
-        assign_or_add(ctx.slot(0), [&](std::size_t i) { return g[i] * dydx(in[i], out[i]); });
-    });
+/// Records y = f(x) whose gradient is g * dydx(x_i, y_i); rule(x, y, g) is the same gradient
+/// in tensor ops (the differentiable backward).
+template <class T, class F, class D, class R>
+Tensor<T> elementwise(const OpInfo& op, const Tensor<T>& x, F f, D dydx, R rule) {
+    return record_op(
+        op, unary_map(x.value(), f), {x},
+        [x, dydx](BackwardContext<T>& ctx) {
+            const T* g = ctx.grad_output().data();
+            const T* in = x.value().data();
+            const T* out = ctx.output().data();
+            assign_or_add(ctx.slot(0), [&](std::size_t i) { return g[i] * dydx(in[i], out[i]); });
+        },
+        [rule](GraphBackwardContext<T>& ctx) {
+            ctx.accumulate(0, rule(ctx.input(0), ctx.output(), ctx.grad_output()));
+        });
 }
+
+/// A constant 0/1 mask is differentiated as a constant: its derivative is zero almost
+/// everywhere, as the ordinary backward assumes.
+template <class T>
+using TensorRef = const Tensor<T>&;
 
 }  // namespace
 
 template <class T>
 Tensor<T> neg(const Tensor<T>& x) {
     return elementwise(
-        op_info::neg, x, [](T v) { return -v; }, [](T, T) { return T(-1); });
+        op_info::neg, x, [](T v) { return -v; }, [](T, T) { return T(-1); },
+        [](TensorRef<T>, TensorRef<T>, TensorRef<T> g) { return -g; });
 }
 
 template <class T>
 Tensor<T> exp(const Tensor<T>& x) {
     return elementwise(
-        op_info::exp, x, [](T v) { return std::exp(v); }, [](T, T y) { return y; });
+        op_info::exp, x, [](T v) { return std::exp(v); }, [](T, T y) { return y; },
+        [](TensorRef<T>, TensorRef<T> y, TensorRef<T> g) { return g * y; });
 }
 
 template <class T>
 Tensor<T> log(const Tensor<T>& x) {
     return elementwise(
-        op_info::log, x, [](T v) { return std::log(v); }, [](T v, T) { return T(1) / v; });
+        op_info::log, x, [](T v) { return std::log(v); }, [](T v, T) { return T(1) / v; },
+        [](TensorRef<T> v, TensorRef<T>, TensorRef<T> g) { return g / v; });
 }
 
 template <class T>
 Tensor<T> tanh(const Tensor<T>& x) {
     return elementwise(
-        op_info::tanh, x, [](T v) { return std::tanh(v); }, [](T, T y) { return T(1) - y * y; });
+        op_info::tanh, x, [](T v) { return std::tanh(v); }, [](T, T y) { return T(1) - y * y; },
+        [](TensorRef<T>, TensorRef<T> y, TensorRef<T> g) { return g * (T(1) - square(y)); });
 }
 
 template <class T>
@@ -57,21 +73,26 @@ Tensor<T> sigmoid(const Tensor<T>& x) {
     // never NaN.
     return elementwise(
         op_info::sigmoid, x, [](T v) { return T(1) / (T(1) + std::exp(-v)); },
-        [](T, T y) { return y * (T(1) - y); });
+        [](T, T y) { return y * (T(1) - y); },
+        [](TensorRef<T>, TensorRef<T> y, TensorRef<T> g) { return g * (y * (T(1) - y)); });
 }
 
 template <class T>
 Tensor<T> relu(const Tensor<T>& x) {
     return elementwise(
         op_info::relu, x, [](T v) { return v > T(0) ? v : T(0); },
-        [](T v, T) { return v > T(0) ? T(1) : T(0); });
+        [](T v, T) { return v > T(0) ? T(1) : T(0); },
+        [](TensorRef<T> v, TensorRef<T>, TensorRef<T> g) { return g * greater(v, scalar(T(0))); });
 }
 
 template <class T>
 Tensor<T> erf(const Tensor<T>& x) {
     return elementwise(
         op_info::erf, x, [](T v) { return std::erf(v); },
-        [](T v, T) { return T(2) / std::sqrt(std::numbers::pi_v<T>) * std::exp(-v * v); });
+        [](T v, T) { return T(2) / std::sqrt(std::numbers::pi_v<T>) * std::exp(-v * v); },
+        [](TensorRef<T> v, TensorRef<T>, TensorRef<T> g) {
+            return g * (exp(-square(v)) * (T(2) / std::sqrt(std::numbers::pi_v<T>)));
+        });
 }
 
 template <class T>
@@ -82,26 +103,35 @@ Tensor<T> pow(const Tensor<T>& x, T exponent) {
         // formula gives 0 * inf = NaN (PyTorch's convention).
         [exponent](T v, T) {
             return exponent == T(0) ? T(0) : exponent * std::pow(v, exponent - T(1));
+        },
+        [exponent](TensorRef<T> v, TensorRef<T>, TensorRef<T> g) {
+            if (exponent == T(0)) return g * detail::filled(v.shape(), T(0));
+            return g * (pow(v, exponent - T(1)) * exponent);
         });
 }
 
 template <class T>
 Tensor<T> square(const Tensor<T>& x) {
     return elementwise(
-        op_info::square, x, [](T v) { return v * v; }, [](T v, T) { return T(2) * v; });
+        op_info::square, x, [](T v) { return v * v; }, [](T v, T) { return T(2) * v; },
+        [](TensorRef<T> v, TensorRef<T>, TensorRef<T> g) { return g * (v * T(2)); });
 }
 
 template <class T>
 Tensor<T> sqrt(const Tensor<T>& x) {
     return elementwise(
-        op_info::sqrt, x, [](T v) { return std::sqrt(v); }, [](T, T y) { return T(0.5) / y; });
+        op_info::sqrt, x, [](T v) { return std::sqrt(v); }, [](T, T y) { return T(0.5) / y; },
+        [](TensorRef<T>, TensorRef<T> y, TensorRef<T> g) { return g * (T(0.5) / y); });
 }
 
 template <class T>
 Tensor<T> abs(const Tensor<T>& x) {
     return elementwise(
         op_info::abs, x, [](T v) { return std::abs(v); },
-        [](T v, T) { return v > T(0) ? T(1) : (v < T(0) ? T(-1) : T(0)); });
+        [](T v, T) { return v > T(0) ? T(1) : (v < T(0) ? T(-1) : T(0)); },
+        [](TensorRef<T> v, TensorRef<T>, TensorRef<T> g) {
+            return g * (greater(v, scalar(T(0))) - less(v, scalar(T(0))));
+        });
 }
 
 template <class T>
@@ -111,7 +141,10 @@ Tensor<T> clamp(const Tensor<T>& x, T low, T high) {
                                     ") must not exceed high (" + std::to_string(high) + ")");
     return elementwise(
         op_info::clamp, x, [low, high](T v) { return v < low ? low : (v > high ? high : v); },
-        [low, high](T v, T) { return v >= low && v <= high ? T(1) : T(0); });
+        [low, high](T v, T) { return v >= low && v <= high ? T(1) : T(0); },
+        [low, high](TensorRef<T> v, TensorRef<T>, TensorRef<T> g) {
+            return g * (greater_equal(v, scalar(low)) * less_equal(v, scalar(high)));
+        });
 }
 
 #define XTGRAD_INSTANTIATE(T)                     \

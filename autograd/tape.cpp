@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "xtgrad/autograd/ops.hpp"
+
 namespace xtgrad {
 
 namespace {
@@ -42,6 +44,13 @@ NoGradGuard::NoGradGuard() : previous_(t_grad_enabled) {
     t_grad_enabled = false;
 }
 NoGradGuard::~NoGradGuard() {
+    t_grad_enabled = previous_;
+}
+
+GradModeGuard::GradModeGuard(bool enabled) : previous_(t_grad_enabled) {
+    t_grad_enabled = enabled;
+}
+GradModeGuard::~GradModeGuard() {
     t_grad_enabled = previous_;
 }
 
@@ -85,6 +94,7 @@ detail::TensorImpl<T>& BackwardContext<T>::gradient_target(std::size_t input, co
                          target.grad_fn->describe() +
                          ", whose graph was already freed by an earlier backward; pass "
                          "BackwardOptions{.retain_graph = true} to that backward");
+    target.grad_graph.reset();  // this backward changes the gradient without a graph
     return target;
 }
 
@@ -117,16 +127,52 @@ GradSlot<T> BackwardContext<T>::slot(std::size_t input) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// GraphBackwardContext
+
+template <class T>
+Tensor<T> GraphBackwardContext<T>::input(std::size_t i) const {
+    return Tensor<T>(node_.inputs_.at(i));
+}
+
+template <class T>
+Tensor<T> GraphBackwardContext<T>::output() const {
+    // Alive: the node runs only while something downstream (or the root) still holds it.
+    return Tensor<T>(node_.output_->shared_from_this());
+}
+
+template <class T>
+const Shape& GraphBackwardContext<T>::input_shape(std::size_t i) const {
+    return node_.inputs_.at(i)->value.shape();
+}
+
+template <class T>
+void GraphBackwardContext<T>::accumulate(std::size_t i, const Tensor<T>& gradient) {
+    if (!needs_grad(i)) return;
+    const auto& target = node_.inputs_.at(i);
+    if (gradient.shape() != target->value.shape())
+        throw ShapeError(std::string(node_.op().name) + " differentiable backward",
+                         gradient.shape(), target->value.shape(),
+                         "gradient shape differs from input " + std::to_string(i));
+    if (anomaly_mode_enabled())
+        detail::check_finite(gradient.value(), "gradient of input " + std::to_string(i) +
+                                                   " computed by " + node_.describe() +
+                                                   " (create_graph)");
+    auto [it, inserted] = gradients_.try_emplace(target.get(), gradient);
+    if (!inserted) it->second = add(it->second, gradient);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Node
 
 template <class T>
 Node<T>::Node(const OpInfo& op, std::uint64_t sequence, std::vector<ImplPtr> inputs,
-              detail::TensorImpl<T>* output, BackwardFn backward)
+              detail::TensorImpl<T>* output, BackwardFn backward, GraphBackwardFn graph_backward)
     : op_{interned_name(op.name), op.differentiable},
       sequence_(sequence),
       inputs_(std::move(inputs)),
       output_(output),
-      backward_(std::move(backward)) {
+      backward_(std::move(backward)),
+      graph_backward_(std::move(graph_backward)) {
     input_versions_.reserve(inputs_.size());
     for (const auto& input : inputs_) input_versions_.push_back(input->version);
 }
@@ -145,7 +191,7 @@ std::string Node<T>::describe() const {
 }
 
 template <class T>
-void Node<T>::run_backward() {
+void Node<T>::check_runnable() const {
     if (released_)
         throw GraphError("backward through " + describe() +
                          " a second time: what it saved was freed by the first backward; pass "
@@ -160,7 +206,29 @@ void Node<T>::run_backward() {
                              "would use the new value");
         }
     }
-    BackwardContext<T> context(*this, *output_->grad);
+}
+
+template <class T>
+void Node<T>::run_graph_backward(const Tensor<T>& grad_output, detail::GradientMap<T>& gradients,
+                                 const std::vector<bool>& needed) {
+    check_runnable();
+    if (!graph_backward_)
+        throw GraphError("create_graph: op '" + std::string(op_.name) + "' (" + describe() +
+                         ") has no differentiable backward, so its gradient cannot be "
+                         "differentiated again (record it with a graph backward: custom_op.hpp)");
+    GraphBackwardContext<T> context(*this, grad_output, gradients, needed);
+    graph_backward_(context);
+}
+
+template <class T>
+void Node<T>::run_backward() {
+    run_backward_with(*output_->grad);
+}
+
+template <class T>
+void Node<T>::run_backward_with(const Array<T>& grad_output) {
+    check_runnable();
+    BackwardContext<T> context(*this, grad_output);
     backward_(context);
     if (anomaly_mode_enabled()) {
         for (std::size_t i = 0; i < inputs_.size(); ++i) {
@@ -181,6 +249,7 @@ template <class T>
 void Node<T>::release() {
     released_ = true;
     backward_ = nullptr;
+    graph_backward_ = nullptr;
     inputs_.clear();
     input_versions_.clear();
 }
@@ -241,6 +310,7 @@ void Tape<T>::backward(detail::TensorImpl<T>& root, Array<T> seed, bool retain_g
             "backward() on a tensor that does not require a gradient: no input of the ops that "
             "produced it requires one (or it was computed under NoGradGuard)");
     if (!root.grad_fn) {  // a leaf: its gradient is the seed itself
+        root.grad_graph.reset();
         if (root.grad_defined) {
             for (std::size_t i = 0; i < seed.size(); ++i) root.grad->data()[i] += seed.data()[i];
         } else {
@@ -296,7 +366,8 @@ namespace detail {
 
 template <class T>
 Tensor<T> record_node(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
-                      typename Node<T>::BackwardFn backward) {
+                      typename Node<T>::BackwardFn backward,
+                      typename Node<T>::GraphBackwardFn graph_backward) {
     auto& tape = Tape<T>::current();
     std::vector<typename Node<T>::ImplPtr> input_impls;
     input_impls.reserve(inputs.size());
@@ -305,7 +376,8 @@ Tensor<T> record_node(const OpInfo& op, Array<T> value, std::initializer_list<Te
     auto output = std::make_shared<TensorImpl<T>>(std::move(value), true);
     // Not make_shared: the tape's weak reference must not keep the node's memory alive.
     std::shared_ptr<Node<T>> node(new Node<T>(op, tape.next_sequence(), std::move(input_impls),
-                                              output.get(), std::move(backward)));
+                                              output.get(), std::move(backward),
+                                              std::move(graph_backward)));
     if (anomaly_mode_enabled()) check_finite(output->value, "output of " + node->describe());
     tape.push(node);
     output->grad_fn = std::move(node);
@@ -353,10 +425,11 @@ void check_finite(const Array<T>& values, const std::string& what) {
 }
 
 template Tensor<float> record_node(const OpInfo&, Array<float>,
-                                   std::initializer_list<Tensor<float>>, Node<float>::BackwardFn);
+                                   std::initializer_list<Tensor<float>>, Node<float>::BackwardFn,
+                                   Node<float>::GraphBackwardFn);
 template Tensor<double> record_node(const OpInfo&, Array<double>,
-                                    std::initializer_list<Tensor<double>>,
-                                    Node<double>::BackwardFn);
+                                    std::initializer_list<Tensor<double>>, Node<double>::BackwardFn,
+                                    Node<double>::GraphBackwardFn);
 template void release_node(std::shared_ptr<Node<float>>&&);
 template void release_node(std::shared_ptr<Node<double>>&&);
 template void check_finite(const Array<float>&, const std::string&);
@@ -366,6 +439,8 @@ template void check_finite(const Array<double>&, const std::string&);
 
 template class BackwardContext<float>;
 template class BackwardContext<double>;
+template class GraphBackwardContext<float>;
+template class GraphBackwardContext<double>;
 template class Node<float>;
 template class Node<double>;
 template class Tape<float>;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "xtgrad/autograd/op_info.hpp"
@@ -27,6 +28,19 @@ class NoGradGuard {
     ~NoGradGuard();
     NoGradGuard(const NoGradGuard&) = delete;
     NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+  private:
+    bool previous_;
+};
+
+/// Sets recording on or off for its scope, whatever it was (a create_graph backward turns it on
+/// even inside a NoGradGuard); restores the previous state on destruction.
+class GradModeGuard {
+  public:
+    explicit GradModeGuard(bool enabled);
+    ~GradModeGuard();
+    GradModeGuard(const GradModeGuard&) = delete;
+    GradModeGuard& operator=(const GradModeGuard&) = delete;
 
   private:
     bool previous_;
@@ -92,14 +106,55 @@ class BackwardContext {
     const Array<T>& grad_output_;
 };
 
+namespace detail {
+/// Gradients of a differentiable backward (create_graph), keyed by the tensor they belong to.
+template <class T>
+using GradientMap = std::unordered_map<const TensorImpl<T>*, Tensor<T>>;
+}  // namespace detail
+
+/// What a differentiable backward sees: the same as BackwardContext, with tensors instead of
+/// arrays. It computes the input gradients with tensor ops, so that under create_graph they are
+/// recorded like any computation and can be differentiated again.
+template <class T>
+class GraphBackwardContext {
+  public:
+    GraphBackwardContext(Node<T>& node, Tensor<T> grad_output, detail::GradientMap<T>& gradients,
+                         const std::vector<bool>& needed)
+        : node_(node),
+          grad_output_(std::move(grad_output)),
+          gradients_(gradients),
+          needed_(needed) {}
+
+    const Tensor<T>& grad_output() const { return grad_output_; }
+    /// Input i as recorded, with its own graph.
+    Tensor<T> input(std::size_t i) const;
+    std::size_t input_count() const { return needed_.size(); }
+    /// The op's output (ops such as exp and tanh express their gradient through it).
+    Tensor<T> output() const;
+    /// Whether the walk wants input i's gradient (it leads to a requested one).
+    bool needs_grad(std::size_t i) const { return i < needed_.size() && needed_[i]; }
+    const Shape& input_shape(std::size_t i) const;
+    /// Adds gradient to input i's (recorded: the addition itself is an op).
+    void accumulate(std::size_t i, const Tensor<T>& gradient);
+
+  private:
+    Node<T>& node_;
+    Tensor<T> grad_output_;
+    detail::GradientMap<T>& gradients_;
+    const std::vector<bool>& needed_;
+};
+
 template <class T>
 class Node {
   public:
     using BackwardFn = std::function<void(BackwardContext<T>&)>;
+    /// The backward written with tensor ops (see GraphBackwardContext); may be empty, then the
+    /// op refuses create_graph.
+    using GraphBackwardFn = std::function<void(GraphBackwardContext<T>&)>;
     using ImplPtr = std::shared_ptr<detail::TensorImpl<T>>;
 
     Node(const OpInfo& op, std::uint64_t sequence, std::vector<ImplPtr> inputs,
-         detail::TensorImpl<T>* output, BackwardFn backward);
+         detail::TensorImpl<T>* output, BackwardFn backward, GraphBackwardFn graph_backward = {});
 
     /// A copy of the recorded OpInfo whose name lives as long as the program: nodes outlive the
     /// caller's OpInfo, which may be a local (see custom_op.hpp).
@@ -112,6 +167,13 @@ class Node {
 
     /// Runs the op's backward with the output's current gradient.
     void run_backward();
+    /// Runs the op's backward with grad_output as the output's gradient.
+    void run_backward_with(const Array<T>& grad_output);
+    bool has_graph_backward() const { return static_cast<bool>(graph_backward_); }
+    /// Runs the op's differentiable backward with grad_output, adding the gradients of the
+    /// inputs marked in needed to gradients.
+    void run_graph_backward(const Tensor<T>& grad_output, detail::GradientMap<T>& gradients,
+                            const std::vector<bool>& needed);
     /// Drops everything saved for the backward (inputs, closure).
     void release();
     /// Frees the output's gradient once this node has consumed it.
@@ -121,6 +183,9 @@ class Node {
 
   private:
     friend class BackwardContext<T>;
+    friend class GraphBackwardContext<T>;
+    /// Throws GraphError if the node was released or an input changed since it was recorded.
+    void check_runnable() const;
 
     OpInfo op_;
     std::uint64_t sequence_;
@@ -128,6 +193,7 @@ class Node {
     std::vector<std::uint64_t> input_versions_;
     detail::TensorImpl<T>* output_;  // owns this node
     BackwardFn backward_;
+    GraphBackwardFn graph_backward_;
     bool released_ = false;
 };
 
@@ -166,7 +232,8 @@ namespace detail {
 /// Records a node producing value from inputs (the caller has checked that it should record).
 template <class T>
 Tensor<T> record_node(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
-                      typename Node<T>::BackwardFn backward);
+                      typename Node<T>::BackwardFn backward,
+                      typename Node<T>::GraphBackwardFn graph_backward = {});
 
 /// Frees a node without recursing through arbitrarily deep chains of inputs.
 template <class T>
@@ -180,6 +247,8 @@ void check_finite(const Array<T>& values, const std::string& what);
 
 extern template class BackwardContext<float>;
 extern template class BackwardContext<double>;
+extern template class GraphBackwardContext<float>;
+extern template class GraphBackwardContext<double>;
 extern template class Node<float>;
 extern template class Node<double>;
 extern template class Tape<float>;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "xtgrad/autograd/grad.hpp"
 #include "xtgrad/autograd/tape.hpp"
 
 namespace xtgrad {
@@ -129,12 +130,22 @@ Array<T>& Tensor<T>::mutable_grad() {
     auto& state = impl();
     Array<T>& grad = leaf_grad_storage(state);
     state.grad_defined = true;
+    state.grad_graph.reset();  // the caller may change grad
     return grad;
 }
 
 template <class T>
 void Tensor<T>::zero_grad() {
-    impl().grad_defined = false;
+    auto& state = impl();
+    state.grad_defined = false;
+    state.grad_graph.reset();
+}
+
+template <class T>
+Tensor<T> Tensor<T>::grad_tensor() const {
+    const auto& state = impl();
+    if (state.grad_graph && state.grad_defined) return Tensor(state.grad_graph);
+    return Tensor(Array<T>(grad()));
 }
 
 template <class T>
@@ -145,7 +156,7 @@ void Tensor<T>::backward(BackwardOptions options) const {
                          to_string(v.shape()) + "; pass the gradient of this tensor as the seed");
     Array<T> seed = empty_array<T>(v.shape());
     seed.data()[0] = T(1);
-    Tape<T>::current().backward(impl(), std::move(seed), options.retain_graph);
+    backward_with_seed(seed, options);
 }
 
 template <class T>
@@ -153,7 +164,12 @@ void Tensor<T>::backward_with_seed(const Array<T>& seed, BackwardOptions options
     if (seed.shape() != shape())
         throw ShapeError("backward", seed.shape(), shape(),
                          "the seed gradient must have the tensor's shape");
-    Tape<T>::current().backward(impl(), Array<T>(seed), options.retain_graph);
+    if (options.create_graph) {
+        detail::backward_creating_graph(*this, Tensor(Array<T>(seed)),
+                                        options.retain_graph.value_or(true));
+        return;
+    }
+    Tape<T>::current().backward(impl(), Array<T>(seed), options.retain_graph.value_or(false));
 }
 
 template <class T>

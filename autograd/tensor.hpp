@@ -13,6 +13,8 @@
 //   input requires a gradient; otherwise an op is a plain computation and the tape never sees it.
 // - mutable_value() bumps the tensor's version; a backward through an op that recorded an older
 //   version throws instead of silently using the modified value.
+// - With create_graph the backward is itself recorded (see grad.hpp): the gradients it produces
+//   are tensors with graphs, differentiable again to any order.
 #pragma once
 
 #include <concepts>
@@ -32,7 +34,7 @@ class Node;
 namespace detail {
 
 template <class T>
-struct TensorImpl {
+struct TensorImpl : std::enable_shared_from_this<TensorImpl<T>> {
     TensorImpl(Array<T> v, bool needs_grad) : value(std::move(v)), requires_grad(needs_grad) {}
     TensorImpl(const TensorImpl&) = delete;
     TensorImpl& operator=(const TensorImpl&) = delete;
@@ -46,13 +48,19 @@ struct TensorImpl {
     bool requires_grad = false;
     std::uint64_t version = 0;
     std::shared_ptr<Node<T>> grad_fn;  // the recorded op that produced value; null for a leaf
+    // A leaf's accumulated gradient as a differentiable tensor, set by a create_graph backward
+    // and dropped by anything else that changes grad (its value always equals grad then).
+    std::shared_ptr<TensorImpl> grad_graph;
     std::string name;
 };
 
 }  // namespace detail
 
 struct BackwardOptions {
-    bool retain_graph = false;  // keep what the ops saved, so the graph can be walked again
+    /// Keep what the ops saved, so the graph can be walked again. Unset: as create_graph.
+    std::optional<bool> retain_graph = std::nullopt;
+    /// Record the backward itself, so that the gradients can be differentiated again.
+    bool create_graph = false;
 };
 
 template <class T>
@@ -98,6 +106,9 @@ class Tensor {
     Array<T>& mutable_grad();
     /// Forget the accumulated gradient (its storage is kept and reused by the next backward).
     void zero_grad();
+    /// The accumulated gradient as a tensor: after a create_graph backward a differentiable one
+    /// (its graph leads back to what the gradient depends on), otherwise a constant copy.
+    Tensor grad_tensor() const;
 
     /// Backward from a one-element tensor (seeded with 1).
     void backward(BackwardOptions options = {}) const;

@@ -7,7 +7,9 @@
 #include "xtgrad/autograd/blas.hpp"
 #include "xtgrad/autograd/custom_op.hpp"
 #include "xtgrad/autograd/kernels.hpp"
+#include "xtgrad/nn/composed.hpp"
 #include "xtgrad/nn/fused_ops.hpp"
+#include "xtgrad/nn/recomputed_backward.hpp"
 
 namespace xtgrad::nn {
 
@@ -75,9 +77,14 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
                 for (std::size_t j = 0; j < cols; ++j) db[j] += gv[r * cols + j];
         }
     };
+    auto graph_backward = recomputed_backward<T>([](const std::vector<Tensor<T>>& in) {
+        return composed::linear(in[0], in[1], in.size() > 2 ? in[2] : Tensor<T>());
+    });
     if (has_bias)
-        return record_op(op_info::linear, std::move(y), {x, weight, bias}, std::move(backward));
-    return record_op(op_info::linear, std::move(y), {x, weight}, std::move(backward));
+        return record_op(op_info::linear, std::move(y), {x, weight, bias}, std::move(backward),
+                         std::move(graph_backward));
+    return record_op(op_info::linear, std::move(y), {x, weight}, std::move(backward),
+                     std::move(graph_backward));
 }
 
 template <class T>
@@ -100,18 +107,22 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
             out[i] = T(0.5) * v * (T(1) + t);
         }
         if (!recording) return unrecorded_result(op_info::gelu_tanh, std::move(y));
-        return record_op(op_info::gelu_tanh, std::move(y), {x},
-                         [x, t = std::move(saved), c](BackwardContext<T>& ctx) {
-                             const T* g = ctx.grad_output().data();
-                             const T* v = x.value().data();
-                             const T* tv = t.data();
-                             detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
-                                 const T d = T(0.5) * (T(1) + tv[i]) +
-                                             T(0.5) * v[i] * (T(1) - tv[i] * tv[i]) * c *
-                                                 (T(1) + T(3 * 0.044715) * v[i] * v[i]);
-                                 return g[i] * d;
-                             });
-                         });
+        return record_op(
+            op_info::gelu_tanh, std::move(y), {x},
+            [x, t = std::move(saved), c](BackwardContext<T>& ctx) {
+                const T* g = ctx.grad_output().data();
+                const T* v = x.value().data();
+                const T* tv = t.data();
+                detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
+                    const T d =
+                        T(0.5) * (T(1) + tv[i]) + T(0.5) * v[i] * (T(1) - tv[i] * tv[i]) * c *
+                                                      (T(1) + T(3 * 0.044715) * v[i] * v[i]);
+                    return g[i] * d;
+                });
+            },
+            recomputed_backward<T>([](const std::vector<Tensor<T>>& in) {
+                return composed::gelu(in[0], GeluApproximation::tanh);
+            }));
     }
     for (std::size_t i = 0; i < n; ++i) {
         const T cdf = T(0.5) * (T(1) + std::erf(in[i] / std::numbers::sqrt2_v<T>));
@@ -120,7 +131,8 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
     }
     if (!recording) return unrecorded_result(op_info::gelu_erf, std::move(y));
     return record_op(
-        op_info::gelu_erf, std::move(y), {x}, [x, cdf = std::move(saved)](BackwardContext<T>& ctx) {
+        op_info::gelu_erf, std::move(y), {x},
+        [x, cdf = std::move(saved)](BackwardContext<T>& ctx) {
             const T inv_sqrt_2pi = std::numbers::inv_sqrtpi_v<T> / std::numbers::sqrt2_v<T>;
             const T* g = ctx.grad_output().data();
             const T* v = x.value().data();
@@ -128,7 +140,10 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
             detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
                 return g[i] * (p[i] + v[i] * inv_sqrt_2pi * std::exp(T(-0.5) * v[i] * v[i]));
             });
-        });
+        },
+        recomputed_backward<T>([](const std::vector<Tensor<T>>& in) {
+            return composed::gelu(in[0], GeluApproximation::erf);
+        }));
 }
 
 #define XTGRAD_INSTANTIATE(T)                                                        \

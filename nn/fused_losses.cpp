@@ -6,7 +6,9 @@
 
 #include "xtgrad/autograd/custom_op.hpp"
 #include "xtgrad/autograd/kernels.hpp"
+#include "xtgrad/nn/composed.hpp"
 #include "xtgrad/nn/fused_ops.hpp"
+#include "xtgrad/nn/recomputed_backward.hpp"
 
 namespace xtgrad::nn::fused {
 
@@ -88,17 +90,20 @@ Tensor<T> euclidean_loss(const Tensor<T>& logits, std::span<const Label> labels)
     Array<T> loss = scalar_array(total / T(2 * rows));
     if (!should_record({logits}))
         return unrecorded_result(op_info::euclidean_loss, std::move(loss));
-    return record_op(op_info::euclidean_loss, std::move(loss), {logits},
-                     [logits, picked = copy_of(labels)](BackwardContext<T>& ctx) {  // (x - t) / N
-                         const Array<T>& xv = logits.value();
-                         const std::size_t n_cols = xv.shape(1);
-                         const T scale = ctx.grad_output().data()[0] / T(xv.shape(0));
-                         detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
-                             const bool hot =
-                                 static_cast<std::size_t>(picked[i / n_cols]) == i % n_cols;
-                             return scale * (xv.data()[i] - (hot ? T(1) : T(0)));
-                         });
-                     });
+    return record_op(
+        op_info::euclidean_loss, std::move(loss), {logits},
+        [logits, picked = copy_of(labels)](BackwardContext<T>& ctx) {  // (x - t) / N
+            const Array<T>& xv = logits.value();
+            const std::size_t n_cols = xv.shape(1);
+            const T scale = ctx.grad_output().data()[0] / T(xv.shape(0));
+            detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
+                const bool hot = static_cast<std::size_t>(picked[i / n_cols]) == i % n_cols;
+                return scale * (xv.data()[i] - (hot ? T(1) : T(0)));
+            });
+        },
+        recomputed_backward<T>([picked = copy_of(labels)](const std::vector<Tensor<T>>& in) {
+            return composed::euclidean_loss(in[0], std::span<const Label>(picked));
+        }));
 }
 
 template <class T>
@@ -111,15 +116,18 @@ Tensor<T> euclidean_loss(const Tensor<T>& logits, const Tensor<T>& targets) {
         const T d = x.data()[i] - t.data()[i];
         total += d * d;
     }
-    return record_op(op_info::euclidean_loss, scalar_array(total / T(2 * x.shape(0))),
-                     {logits, targets}, [logits, targets](BackwardContext<T>& ctx) {
-                         const Array<T>& xv = logits.value();
-                         const Array<T>& tv = targets.value();
-                         const T scale = ctx.grad_output().data()[0] / T(xv.shape(0));
-                         detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
-                             return scale * (xv.data()[i] - tv.data()[i]);
-                         });
-                     });
+    return record_op(
+        op_info::euclidean_loss, scalar_array(total / T(2 * x.shape(0))), {logits, targets},
+        [logits, targets](BackwardContext<T>& ctx) {
+            const Array<T>& xv = logits.value();
+            const Array<T>& tv = targets.value();
+            const T scale = ctx.grad_output().data()[0] / T(xv.shape(0));
+            detail::assign_or_add(
+                ctx.slot(0), [&](std::size_t i) { return scale * (xv.data()[i] - tv.data()[i]); });
+        },
+        recomputed_backward<T>([](const std::vector<Tensor<T>>& in) {
+            return composed::euclidean_loss(in[0], in[1]);
+        }));
 }
 
 template <class T>
@@ -142,7 +150,10 @@ Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, std::span<const Label> 
             softmax_gradient(ctx.slot(0), logits.value(), scale, [&](std::size_t n, std::size_t k) {
                 return static_cast<std::size_t>(picked[n]) == k ? T(1) : T(0);
             });
-        });
+        },
+        recomputed_backward<T>([picked = copy_of(labels)](const std::vector<Tensor<T>>& in) {
+            return composed::softmax_cross_entropy(in[0], std::span<const Label>(picked));
+        }));
 }
 
 template <class T>
@@ -167,7 +178,10 @@ Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, const Tensor<T>& target
             softmax_gradient(ctx.slot(0), logits.value(), scale, [&](std::size_t n, std::size_t k) {
                 return tv.data()[n * n_cols + k];
             });
-        });
+        },
+        recomputed_backward<T>([](const std::vector<Tensor<T>>& in) {
+            return composed::softmax_cross_entropy(in[0], in[1]);
+        }));
 }
 
 template <class T>
@@ -185,31 +199,36 @@ Tensor<T> hinge_loss(const Tensor<T>& logits, std::span<const Label> labels, T m
     }
     Array<T> loss = scalar_array(total / T(rows));
     if (!should_record({logits})) return unrecorded_result(op_info::hinge_loss, std::move(loss));
-    return record_op(op_info::hinge_loss, std::move(loss), {logits},
-                     [logits, picked = copy_of(labels), margin](BackwardContext<T>& ctx) {
-                         // d/dx_k = [margin - x_y + x_k > 0] for k != y; d/dx_y = -(number of
-                         // active k).
-                         const Array<T>& xv = logits.value();
-                         const std::size_t n_rows = xv.shape(0);
-                         const std::size_t n_cols = xv.shape(1);
-                         const T scale = ctx.grad_output().data()[0] / T(n_rows);
-                         auto slot = ctx.slot(0);
-                         T* d = slot.data();
-                         if (!slot.accumulate) std::fill(d, d + xv.size(), T(0));
-                         for (std::size_t n = 0; n < n_rows; ++n) {
-                             const T* row = xv.data() + n * n_cols;
-                             T* drow = d + n * n_cols;
-                             const std::size_t y = static_cast<std::size_t>(picked[n]);
-                             T active = 0;
-                             for (std::size_t k = 0; k < n_cols; ++k) {
-                                 if (k != y && margin - row[y] + row[k] > T(0)) {
-                                     drow[k] += scale;
-                                     active += 1;
-                                 }
-                             }
-                             drow[y] -= scale * active;
-                         }
-                     });
+    return record_op(
+        op_info::hinge_loss, std::move(loss), {logits},
+        [logits, picked = copy_of(labels), margin](BackwardContext<T>& ctx) {
+            // d/dx_k = [margin - x_y + x_k > 0] for k != y; d/dx_y = -(number of
+            // active k).
+            const Array<T>& xv = logits.value();
+            const std::size_t n_rows = xv.shape(0);
+            const std::size_t n_cols = xv.shape(1);
+            const T scale = ctx.grad_output().data()[0] / T(n_rows);
+            auto slot = ctx.slot(0);
+            T* d = slot.data();
+            if (!slot.accumulate) std::fill(d, d + xv.size(), T(0));
+            for (std::size_t n = 0; n < n_rows; ++n) {
+                const T* row = xv.data() + n * n_cols;
+                T* drow = d + n * n_cols;
+                const std::size_t y = static_cast<std::size_t>(picked[n]);
+                T active = 0;
+                for (std::size_t k = 0; k < n_cols; ++k) {
+                    if (k != y && margin - row[y] + row[k] > T(0)) {
+                        drow[k] += scale;
+                        active += 1;
+                    }
+                }
+                drow[y] -= scale * active;
+            }
+        },
+        recomputed_backward<T>(
+            [picked = copy_of(labels), margin](const std::vector<Tensor<T>>& in) {
+                return composed::hinge_loss(in[0], std::span<const Label>(picked), margin);
+            }));
 }
 
 #define XTGRAD_INSTANTIATE(T)                                                           \

@@ -19,6 +19,9 @@ struct OpCase {
     TensorFunction<T> apply;
     std::function<Array<T>(const std::vector<Array<T>>&)> reference;
     std::vector<bool> differentiable;  // empty: every input
+    // False where the gradient jumps at these inputs (exact ties of maximum): the first
+    // derivative is checked there, the second only on the op's other cases.
+    bool twice_differentiable = true;
 };
 
 /// Cases keyed by op name (as in op_info.hpp).

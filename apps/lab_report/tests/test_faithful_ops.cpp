@@ -12,10 +12,12 @@ using xtgrad::testing::TestRandom;
 
 namespace {
 
+/// The faithful ops refuse create_graph (checked below), so no second-order check.
 GradcheckOptions tight() {
     GradcheckOptions options;
     options.rtol = 1e-6;
     options.atol = 1e-9;
+    options.second_order = false;
     return options;
 }
 
@@ -124,6 +126,11 @@ BOOST_AUTO_TEST_CASE(unshifted_softmax_and_abs_relu_have_true_gradients_at_small
                                              [](const auto& v) { return nn::composed::relu(v[0]); },
                                              {u}, tight());
     BOOST_TEST(relu.ok, relu.message);
+    // They have no differentiable backward: create_graph refuses them by name.
+    const auto second =
+        gradgradcheck<double>([](const auto& v) { return lab::faithful_relu(v[0]); }, {u});
+    BOOST_TEST(!second.ok);
+    BOOST_TEST(second.message.find("'faithful_relu'") != std::string::npos, second.message);
     // ... but the unshifted softmax overflows where the library's does not.
     Tensor<double> large(Array<double>{{800.0, 0.0}});
     const std::vector<Label> first = {0};
