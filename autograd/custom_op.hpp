@@ -36,6 +36,7 @@
 #include <initializer_list>
 #include <utility>
 
+#include "xtgrad/autograd/forward_mode.hpp"
 #include "xtgrad/autograd/op_info.hpp"
 #include "xtgrad/autograd/tape.hpp"
 #include "xtgrad/autograd/tensor.hpp"
@@ -81,6 +82,7 @@ Tensor<T> unrecorded_result(const OpInfo& op, Array<T> value) {
 template <class T, class Backward>
 Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
                     Backward&& backward) {
+    if (has_tangent(inputs)) detail::throw_no_tangent_rule(op);
     if (!op.differentiable || !should_record(inputs))
         return unrecorded_result(op, std::move(value));
     return detail::record_node<T>(op, std::move(value), inputs,
@@ -91,12 +93,38 @@ Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tens
 template <class T, class Backward, class GraphBackward>
 Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
                     Backward&& backward, GraphBackward&& graph_backward) {
+    if (has_tangent(inputs)) detail::throw_no_tangent_rule(op);
     if (!op.differentiable || !should_record(inputs))
         return unrecorded_result(op, std::move(value));
     return detail::record_node<T>(
         op, std::move(value), inputs,
         typename Node<T>::BackwardFn(std::forward<Backward>(backward)),
         typename Node<T>::GraphBackwardFn(std::forward<GraphBackward>(graph_backward)));
+}
+
+/// record_op with a differentiable backward and a tangent rule (forward mode,
+/// forward_mode.hpp): tangent(const TangentContext<T>&) returns the output's tangent, J times
+/// the inputs' tangents, computed with plain ops. It runs only when some input carries one.
+template <class T, class Backward, class GraphBackward, class Tangent>
+Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
+                    Backward&& backward, GraphBackward&& graph_backward, Tangent&& tangent) {
+    const bool forward = has_tangent(inputs);
+    Tensor<T> output =
+        !op.differentiable || !should_record(inputs)
+            ? unrecorded_result(op, std::move(value))
+            : detail::record_node<T>(
+                  op, std::move(value), inputs,
+                  typename Node<T>::BackwardFn(std::forward<Backward>(backward)),
+                  typename Node<T>::GraphBackwardFn(std::forward<GraphBackward>(graph_backward)));
+    if (forward) detail::attach_tangent(op, output, inputs, std::forward<Tangent>(tangent));
+    return output;
+}
+
+/// True if an op over these inputs needs its rules now: it would be recorded, or some input
+/// carries a tangent. Ops that skip record_op when nothing records test this.
+template <class T>
+bool needs_rules(std::initializer_list<Tensor<T>> inputs) {
+    return should_record(inputs) || has_tangent(inputs);
 }
 
 }  // namespace xtgrad

@@ -6,6 +6,7 @@
 #include <random>
 #include <sstream>
 
+#include "xtgrad/autograd/forward_mode.hpp"
 #include "xtgrad/autograd/grad.hpp"
 #include "xtgrad/autograd/ops.hpp"
 #include "xtgrad/autograd/tape.hpp"
@@ -250,6 +251,89 @@ GradcheckResult gradgradcheck(const std::type_identity_t<TensorFunction<T>>& f,
 }
 
 template <class T>
+GradcheckResult tangentcheck(const std::type_identity_t<TensorFunction<T>>& f,
+                             const std::vector<Array<T>>& inputs, const GradcheckOptions& options) {
+    GradcheckResult result;
+    std::vector<Array<T>> directions(inputs.size());
+    for (std::size_t k = 0; k < inputs.size(); ++k)
+        if (is_differentiable(options, k))
+            directions[k] = projection<T>(inputs[k].shape(), options.seed + 100 + k);
+    const auto shifted = [&](double step) {  // x + step u, as plain tensors
+        std::vector<Tensor<T>> probe;
+        for (std::size_t k = 0; k < inputs.size(); ++k) {
+            Array<T> x = inputs[k];
+            if (is_differentiable(options, k))
+                for (std::size_t i = 0; i < x.size(); ++i)
+                    x.data()[i] = static_cast<T>(x.data()[i] + step * directions[k].data()[i]);
+            probe.emplace_back(std::move(x));
+        }
+        return probe;
+    };
+    Tensor<T> out;
+    Tensor<T> tangent;
+    Array<T> high;
+    Array<T> low;
+    try {
+        NoGradGuard no_grad;
+        std::vector<Tensor<T>> duals;
+        for (std::size_t k = 0; k < inputs.size(); ++k) {
+            Tensor<T> x{Array<T>(inputs[k])};
+            duals.push_back(is_differentiable(options, k) ? make_dual(x, Tensor<T>(directions[k]))
+                                                          : x);
+        }
+        out = f(duals);
+        tangent = tangent_of(out);
+        high = f(shifted(options.eps)).value();
+        low = f(shifted(-options.eps)).value();
+    } catch (const GraphError& e) {
+        result.ok = false;
+        result.message = std::string("tangentcheck FAILED: ") + e.what();
+        return result;
+    }
+    result.message = nothing_to_check(inputs, out.shape(), options);
+    if (result.message.empty() && !tangent.defined())
+        result.message = "the output carries no tangent: no op of f has a tangent rule";
+    if (!result.message.empty()) {
+        result.ok = false;
+        result.message = "tangentcheck: " + result.message;
+        return result;
+    }
+    Worst worst;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const double numeric =
+            (static_cast<double>(high.data()[i]) - low.data()[i]) / (2 * options.eps);
+        const double a = tangent.value().data()[i];
+        worst.offer(error_ratio(a, numeric, options), 0, i, a, numeric);
+    }
+    // Reverse mode: sum_k <J_k^T w, u_k> must equal <w, J u>.
+    const Array<T> weights = projection<T>(out.shape(), options.seed);
+    std::vector<Tensor<T>> leaves = make_leaves(inputs, options);
+    f(leaves).backward(weights);
+    double reverse = 0;
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+        if (!is_differentiable(options, k)) continue;
+        Array<T> zeros;
+        reverse += project(gradient_or_zeros(leaves[k], zeros), directions[k]);
+    }
+    const double forward = project(tangent.value(), weights);
+    worst.offer(error_ratio(forward, reverse, options), 0, out.size(), forward, reverse);
+    result.ok = worst.ratio <= 1.0;
+    result.index = worst.index;
+    result.analytic = worst.a;
+    result.numeric = worst.b;
+    result.error_ratio = worst.ratio;
+    std::ostringstream text;
+    text.precision(10);
+    text << (result.ok ? "tangentcheck passed; worst: " : "tangentcheck FAILED at ")
+         << (worst.index == out.size() ? std::string("<w, J u> against the reverse mode")
+                                       : "output element " + std::to_string(worst.index))
+         << ": forward " << worst.a << ", reference " << worst.b << " (error " << worst.ratio
+         << "x the tolerance)";
+    result.message = text.str();
+    return result;
+}
+
+template <class T>
 CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
                                    const TensorFunction<T>& reference,
                                    const std::vector<Array<T>>& inputs,
@@ -353,9 +437,13 @@ CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
         result.second_order = gradgradcheck<T>(candidate, inputs, options);
         if (!result.second_order.ok) text << " " << result.second_order.message;
     }
+    if (std::is_same_v<T, double> && options.forward_mode) {
+        result.forward_mode = tangentcheck<T>(candidate, inputs, options);
+        if (!result.forward_mode.ok) text << " " << result.forward_mode.message;
+    }
     result.ok = result.value_error <= 1 && result.gradient_error <= 1 &&
                 result.accumulation_error <= 1 && result.finite_differences.ok &&
-                result.second_order.ok;
+                result.second_order.ok && result.forward_mode.ok;
     result.message =
         result.ok ? "candidate agrees with the reference and with finite differences" : text.str();
     return result;
@@ -373,6 +461,12 @@ template GradcheckResult gradgradcheck<float>(const TensorFunction<float>&,
 template GradcheckResult gradgradcheck<double>(const TensorFunction<double>&,
                                                const std::vector<Array<double>>&,
                                                const GradcheckOptions&);
+template GradcheckResult tangentcheck<float>(const TensorFunction<float>&,
+                                             const std::vector<Array<float>>&,
+                                             const GradcheckOptions&);
+template GradcheckResult tangentcheck<double>(const TensorFunction<double>&,
+                                              const std::vector<Array<double>>&,
+                                              const GradcheckOptions&);
 template CheckBackwardResult check_backward(const TensorFunction<float>&,
                                             const TensorFunction<float>&,
                                             const std::vector<Array<float>>&,

@@ -32,6 +32,9 @@ struct GradcheckOptions {
     /// check_backward also runs gradgradcheck on the candidate (in float64). Off for ops that
     /// refuse create_graph on purpose.
     bool second_order = true;
+    /// check_backward also runs tangentcheck on the candidate (in float64). Off for ops that
+    /// have no tangent rule on purpose.
+    bool forward_mode = true;
 
     /// Defaults suited to float32 (finite differences in float are noisy).
     static GradcheckOptions for_float();
@@ -81,6 +84,22 @@ GradcheckResult gradgradcheck(const std::type_identity_t<TensorFunction<T>>& f,
     return gradgradcheck<T>(f, std::vector<Array<T>>(inputs), options);
 }
 
+/// Forward-mode check of f's tangent rules (forward_mode.hpp): with fixed pseudo-random
+/// directions u_k on the differentiable inputs, the tangent of f's output against the central
+/// difference (f(x + eps u) - f(x - eps u)) / (2 eps), element by element, and against the
+/// reverse mode, <w, J u> = sum_k <J_k^T w, u_k> for the output projection w (reported as
+/// element index 'output size', the one past the last). Fails on an op without a tangent rule.
+template <class T>
+GradcheckResult tangentcheck(const std::type_identity_t<TensorFunction<T>>& f,
+                             const std::vector<Array<T>>& inputs,
+                             const GradcheckOptions& options = {});
+template <class T>
+GradcheckResult tangentcheck(const std::type_identity_t<TensorFunction<T>>& f,
+                             std::initializer_list<Array<T>> inputs,
+                             const GradcheckOptions& options = {}) {
+    return tangentcheck<T>(f, std::vector<Array<T>>(inputs), options);
+}
+
 struct CheckBackwardResult {
     bool ok = true;
     double value_error = 0;     // max relative difference of the outputs
@@ -90,6 +109,7 @@ struct CheckBackwardResult {
     double accumulation_error = 0;
     GradcheckResult finite_differences;  // of the candidate
     GradcheckResult second_order;        // gradgradcheck of the candidate (float64 only)
+    GradcheckResult forward_mode;        // tangentcheck of the candidate (float64 only)
     std::string message;
 
     explicit operator bool() const { return ok; }
@@ -97,7 +117,8 @@ struct CheckBackwardResult {
 
 /// Checks a hand-written (fused) op against a reference composition: same outputs, same
 /// gradients (within rtol/atol of options), gradients added to what the leaves already held
-/// (within a few roundings), gradcheck of the candidate and, in float64, its gradgradcheck.
+/// (within a few roundings), gradcheck of the candidate and, in float64, its gradgradcheck and
+/// tangentcheck.
 template <class T>
 CheckBackwardResult check_backward(const TensorFunction<T>& candidate,
                                    const TensorFunction<T>& reference,
@@ -116,6 +137,12 @@ extern template GradcheckResult gradgradcheck<float>(const TensorFunction<float>
 extern template GradcheckResult gradgradcheck<double>(const TensorFunction<double>&,
                                                       const std::vector<Array<double>>&,
                                                       const GradcheckOptions&);
+extern template GradcheckResult tangentcheck<float>(const TensorFunction<float>&,
+                                                    const std::vector<Array<float>>&,
+                                                    const GradcheckOptions&);
+extern template GradcheckResult tangentcheck<double>(const TensorFunction<double>&,
+                                                     const std::vector<Array<double>>&,
+                                                     const GradcheckOptions&);
 extern template CheckBackwardResult check_backward(const TensorFunction<float>&,
                                                    const TensorFunction<float>&,
                                                    const std::vector<Array<float>>&,

@@ -9,6 +9,25 @@ namespace xtgrad {
 using detail::binary_map;
 using detail::sum_to;
 
+namespace {
+
+/// a + b, where an undefined a is zero.
+template <class T>
+Tensor<T> plus(const Tensor<T>& a, const Tensor<T>& b) {
+    return a.defined() ? a + b : b;
+}
+
+/// da + sign db, broadcast to the output's shape (the tangent of add and sub).
+template <class T>
+Tensor<T> combine_tangents(const TangentContext<T>& ctx, T sign) {
+    Tensor<T> dy;
+    if (ctx.has_tangent(0)) dy = ctx.tangent(0);
+    if (ctx.has_tangent(1)) dy = plus(dy, sign == T(1) ? ctx.tangent(1) : -ctx.tangent(1));
+    return detail::expand_to(dy, ctx.output().shape());
+}
+
+}  // namespace
+
 template <class T>
 Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b) {
     return record_op(
@@ -22,7 +41,8 @@ Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b) {
             const Tensor<T>& g = ctx.grad_output();
             if (ctx.needs_grad(0)) ctx.accumulate(0, sum_to(g, ctx.input_shape(0)));
             if (ctx.needs_grad(1)) ctx.accumulate(1, sum_to(g, ctx.input_shape(1)));
-        });
+        },
+        [](const TangentContext<T>& ctx) { return combine_tangents(ctx, T(1)); });
 }
 
 template <class T>
@@ -39,7 +59,8 @@ Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) {
             const Tensor<T>& g = ctx.grad_output();
             if (ctx.needs_grad(0)) ctx.accumulate(0, sum_to(g, ctx.input_shape(0)));
             if (ctx.needs_grad(1)) ctx.accumulate(1, sum_to(-g, ctx.input_shape(1)));
-        });
+        },
+        [](const TangentContext<T>& ctx) { return combine_tangents(ctx, T(-1)); });
 }
 
 template <class T>
@@ -61,6 +82,12 @@ Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b) {
             const Tensor<T>& g = ctx.grad_output();
             if (ctx.needs_grad(0)) ctx.accumulate(0, sum_to(g * ctx.input(1), ctx.input_shape(0)));
             if (ctx.needs_grad(1)) ctx.accumulate(1, sum_to(g * ctx.input(0), ctx.input_shape(1)));
+        },
+        [](const TangentContext<T>& ctx) {  // da b + a db
+            Tensor<T> dy;
+            if (ctx.has_tangent(0)) dy = ctx.tangent(0) * ctx.input(1);
+            if (ctx.has_tangent(1)) dy = plus(dy, ctx.input(0) * ctx.tangent(1));
+            return dy;
         });
 }
 
@@ -91,6 +118,12 @@ Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
             if (ctx.needs_grad(0)) ctx.accumulate(0, sum_to(g / b, ctx.input_shape(0)));
             if (ctx.needs_grad(1))
                 ctx.accumulate(1, sum_to(-(g * (ctx.input(0) / b) / b), ctx.input_shape(1)));
+        },
+        [](const TangentContext<T>& ctx) {  // da / b - (a / b) db / b
+            Tensor<T> dy;
+            if (ctx.has_tangent(0)) dy = ctx.tangent(0) / ctx.input(1);
+            if (ctx.has_tangent(1)) dy = plus(dy, -(ctx.output() * ctx.tangent(1) / ctx.input(1)));
+            return dy;
         });
 }
 
@@ -123,6 +156,15 @@ Tensor<T> maximum(const Tensor<T>& a, const Tensor<T>& b) {
             if (ctx.needs_grad(0)) ctx.accumulate(0, sum_to(g * share_a, ctx.input_shape(0)));
             if (ctx.needs_grad(1))
                 ctx.accumulate(1, sum_to(g * (T(1) - share_a), ctx.input_shape(1)));
+        },
+        [](const TangentContext<T>& ctx) {
+            const Tensor<T> a = ctx.input(0);
+            const Tensor<T> b = ctx.input(1);
+            const Tensor<T> share_a = greater(a, b) + equal(a, b) * T(0.5);
+            Tensor<T> dy;
+            if (ctx.has_tangent(0)) dy = share_a * ctx.tangent(0);
+            if (ctx.has_tangent(1)) dy = plus(dy, (T(1) - share_a) * ctx.tangent(1));
+            return dy;
         });
 }
 

@@ -25,7 +25,7 @@ Tensor<T> gather(const Tensor<T>& x, std::span<const Label> labels) {
     Array<T> out = empty_array<T>(Shape{labels.size()});
     for (std::size_t n = 0; n < labels.size(); ++n)
         out.data()[n] = xv.data()[n * classes + static_cast<std::size_t>(labels[n])];
-    if (!should_record({x})) return unrecorded_result(op_info::gather, std::move(out));
+    if (!needs_rules({x})) return unrecorded_result(op_info::gather, std::move(out));
     return record_op(
         op_info::gather, std::move(out), {x},
         [picked = std::vector<Label>(labels.begin(), labels.end()),
@@ -42,7 +42,8 @@ Tensor<T> gather(const Tensor<T>& x, std::span<const Label> labels) {
             // g scattered into the picked columns: g (N, 1) times the one-hot rows.
             const auto rows = static_cast<std::ptrdiff_t>(picked.size());
             ctx.accumulate(0, reshape(ctx.grad_output(), {rows, 1}) * one_hot<T>(picked, classes));
-        });
+        },
+        [labels](const TangentContext<T>& ctx) { return gather(ctx.tangent(0), labels); });
 }
 
 template <class T>

@@ -22,6 +22,15 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
             const Tensor<T>& g = ctx.grad_output();
             if (ctx.needs_grad(0)) ctx.accumulate(0, matmul(g, transpose(ctx.input(1))));
             if (ctx.needs_grad(1)) ctx.accumulate(1, matmul(transpose(ctx.input(0)), g));
+        },
+        [](const TangentContext<T>& ctx) {  // da b + a db
+            Tensor<T> dy;
+            if (ctx.has_tangent(0)) dy = matmul(ctx.tangent(0), ctx.input(1));
+            if (ctx.has_tangent(1)) {
+                const Tensor<T> term = matmul(ctx.input(0), ctx.tangent(1));
+                dy = dy.defined() ? dy + term : term;
+            }
+            return dy;
         });
 }
 
@@ -65,6 +74,9 @@ Tensor<T> transpose(const Tensor<T>& x, std::vector<std::size_t> permutation) {
         },
         [inverse](GraphBackwardContext<T>& ctx) {
             ctx.accumulate(0, transpose(ctx.grad_output(), inverse));
+        },
+        [&permutation](const TangentContext<T>& ctx) {
+            return transpose(ctx.tangent(0), permutation);
         });
 }
 
@@ -112,6 +124,11 @@ Tensor<T> reshape(const Tensor<T>& x, std::vector<std::ptrdiff_t> shape) {
             const Shape& shape = ctx.input_shape(0);
             ctx.accumulate(0, reshape(ctx.grad_output(),
                                       std::vector<std::ptrdiff_t>(shape.begin(), shape.end())));
+        },
+        [](const TangentContext<T>& ctx) {
+            Array<T> dy = ctx.tangent(0).value();
+            dy.reshape(ctx.output().shape());
+            return Tensor<T>(std::move(dy));
         });
 }
 

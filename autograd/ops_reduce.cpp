@@ -67,7 +67,8 @@ Tensor<T> reduce_all(const OpInfo& op, const Tensor<T>& x, bool average) {
         },
         [scale](GraphBackwardContext<T>& ctx) {
             ctx.accumulate(0, detail::expand_to(ctx.grad_output() * scale, ctx.input_shape(0)));
-        });
+        },
+        [scale](const TangentContext<T>& ctx) { return sum(ctx.tangent(0)) * scale; });
 }
 
 template <class T>
@@ -87,6 +88,9 @@ Tensor<T> reduce_axis(const OpInfo& op, const Tensor<T>& x, std::ptrdiff_t axis,
             std::vector<std::ptrdiff_t> kept(shape.begin(), shape.end());
             kept[ax] = 1;
             ctx.accumulate(0, detail::expand_to(reshape(ctx.grad_output(), kept) * scale, shape));
+        },
+        [axis, keepdims, scale](const TangentContext<T>& ctx) {
+            return sum(ctx.tangent(0), axis, keepdims) * scale;
         });
 }
 
@@ -143,6 +147,11 @@ Tensor<T> softmax(const Tensor<T>& x, std::ptrdiff_t axis) {
             const Tensor<T> y = ctx.output();
             const auto axis = static_cast<std::ptrdiff_t>(ax);
             ctx.accumulate(0, y * (g - sum(g * y, axis, true)));
+        },
+        [ax](const TangentContext<T>& ctx) {  // y (dx - <y, dx>)
+            const Tensor<T>& y = ctx.output();
+            const Tensor<T> t = ctx.tangent(0);
+            return y * (t - sum(y * t, static_cast<std::ptrdiff_t>(ax), true));
         });
 }
 
@@ -181,6 +190,10 @@ Tensor<T> log_softmax(const Tensor<T>& x, std::ptrdiff_t axis) {
             const Tensor<T>& g = ctx.grad_output();
             const auto axis = static_cast<std::ptrdiff_t>(ax);
             ctx.accumulate(0, g - exp(ctx.output()) * sum(g, axis, true));
+        },
+        [ax](const TangentContext<T>& ctx) {  // dx - <softmax, dx>
+            const Tensor<T> t = ctx.tangent(0);
+            return t - sum(exp(ctx.output()) * t, static_cast<std::ptrdiff_t>(ax), true);
         });
 }
 

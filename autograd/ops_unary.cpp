@@ -16,7 +16,7 @@ using detail::unary_map;
 namespace {
 
 /// Records y = f(x) whose gradient is g * dydx(x_i, y_i); rule(x, y, g) is the same gradient
-/// in tensor ops (the differentiable backward).
+/// in tensor ops (the differentiable backward); the tangent is dydx(x_i, y_i) * dx_i.
 template <class T, class F, class D, class R>
 Tensor<T> elementwise(const OpInfo& op, const Tensor<T>& x, F f, D dydx, R rule) {
     return record_op(
@@ -29,6 +29,15 @@ Tensor<T> elementwise(const OpInfo& op, const Tensor<T>& x, F f, D dydx, R rule)
         },
         [rule](GraphBackwardContext<T>& ctx) {
             ctx.accumulate(0, rule(ctx.input(0), ctx.output(), ctx.grad_output()));
+        },
+        [dydx](const TangentContext<T>& ctx) {  // dy = dydx(x, y) dx
+            const Array<T>& t = ctx.tangent(0).value();
+            const T* in = ctx.input(0).value().data();
+            const T* out = ctx.output().value().data();
+            Array<T> dy = empty_array<T>(t.shape());
+            for (std::size_t i = 0; i < t.size(); ++i)
+                dy.data()[i] = t.data()[i] * dydx(in[i], out[i]);
+            return Tensor<T>(std::move(dy));
         });
 }
 

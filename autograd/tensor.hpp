@@ -51,6 +51,8 @@ struct TensorImpl : std::enable_shared_from_this<TensorImpl<T>> {
     // A leaf's accumulated gradient as a differentiable tensor, set by a create_graph backward
     // and dropped by anything else that changes grad (its value always equals grad then).
     std::shared_ptr<TensorImpl> grad_graph;
+    // Forward mode: the tangent this value carries (forward_mode.hpp); null means zero.
+    std::shared_ptr<TensorImpl> tangent;
     std::string name;
 };
 

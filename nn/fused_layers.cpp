@@ -9,7 +9,7 @@
 #include "xtgrad/autograd/kernels.hpp"
 #include "xtgrad/nn/composed.hpp"
 #include "xtgrad/nn/fused_ops.hpp"
-#include "xtgrad/nn/recomputed_backward.hpp"
+#include "xtgrad/nn/recomputed_rules.hpp"
 
 namespace xtgrad::nn {
 
@@ -77,21 +77,22 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
                 for (std::size_t j = 0; j < cols; ++j) db[j] += gv[r * cols + j];
         }
     };
-    auto graph_backward = recomputed_backward<T>([](const std::vector<Tensor<T>>& in) {
+    const auto composed_form = [](const std::vector<Tensor<T>>& in) {
         return composed::linear(in[0], in[1], in.size() > 2 ? in[2] : Tensor<T>());
-    });
+    };
     if (has_bias)
         return record_op(op_info::linear, std::move(y), {x, weight, bias}, std::move(backward),
-                         std::move(graph_backward));
+                         recomputed_backward<T>(composed_form),
+                         recomputed_tangent<T>(composed_form));
     return record_op(op_info::linear, std::move(y), {x, weight}, std::move(backward),
-                     std::move(graph_backward));
+                     recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
 }
 
 template <class T>
 Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
     const Array<T>& u = x.value();
     const std::size_t n = u.size();
-    const bool recording = should_record({x});
+    const bool recording = needs_rules({x});  // or carrying a tangent
     Array<T> y = empty_array<T>(u.shape());
     // What the backward needs besides u: tanh(...) or the normal CDF (kept only when recording).
     Array<T> saved = recording ? empty_array<T>(u.shape()) : Array<T>();
@@ -107,6 +108,9 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
             out[i] = T(0.5) * v * (T(1) + t);
         }
         if (!recording) return unrecorded_result(op_info::gelu_tanh, std::move(y));
+        const auto composed_form = [](const std::vector<Tensor<T>>& in) {
+            return composed::gelu(in[0], GeluApproximation::tanh);
+        };
         return record_op(
             op_info::gelu_tanh, std::move(y), {x},
             [x, t = std::move(saved), c](BackwardContext<T>& ctx) {
@@ -120,9 +124,7 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
                     return g[i] * d;
                 });
             },
-            recomputed_backward<T>([](const std::vector<Tensor<T>>& in) {
-                return composed::gelu(in[0], GeluApproximation::tanh);
-            }));
+            recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
     }
     for (std::size_t i = 0; i < n; ++i) {
         const T cdf = T(0.5) * (T(1) + std::erf(in[i] / std::numbers::sqrt2_v<T>));
@@ -130,6 +132,9 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
         out[i] = in[i] * cdf;
     }
     if (!recording) return unrecorded_result(op_info::gelu_erf, std::move(y));
+    const auto composed_form = [](const std::vector<Tensor<T>>& in) {
+        return composed::gelu(in[0], GeluApproximation::erf);
+    };
     return record_op(
         op_info::gelu_erf, std::move(y), {x},
         [x, cdf = std::move(saved)](BackwardContext<T>& ctx) {
@@ -141,9 +146,7 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
                 return g[i] * (p[i] + v[i] * inv_sqrt_2pi * std::exp(T(-0.5) * v[i] * v[i]));
             });
         },
-        recomputed_backward<T>([](const std::vector<Tensor<T>>& in) {
-            return composed::gelu(in[0], GeluApproximation::erf);
-        }));
+        recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
 }
 
 #define XTGRAD_INSTANTIATE(T)                                                        \

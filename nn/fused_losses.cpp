@@ -8,7 +8,7 @@
 #include "xtgrad/autograd/kernels.hpp"
 #include "xtgrad/nn/composed.hpp"
 #include "xtgrad/nn/fused_ops.hpp"
-#include "xtgrad/nn/recomputed_backward.hpp"
+#include "xtgrad/nn/recomputed_rules.hpp"
 
 namespace xtgrad::nn::fused {
 
@@ -88,8 +88,10 @@ Tensor<T> euclidean_loss(const Tensor<T>& logits, std::span<const Label> labels)
             total += d * d;
         }
     Array<T> loss = scalar_array(total / T(2 * rows));
-    if (!should_record({logits}))
-        return unrecorded_result(op_info::euclidean_loss, std::move(loss));
+    if (!needs_rules({logits})) return unrecorded_result(op_info::euclidean_loss, std::move(loss));
+    const auto composed_form = [picked = copy_of(labels)](const std::vector<Tensor<T>>& in) {
+        return composed::euclidean_loss(in[0], std::span<const Label>(picked));
+    };
     return record_op(
         op_info::euclidean_loss, std::move(loss), {logits},
         [logits, picked = copy_of(labels)](BackwardContext<T>& ctx) {  // (x - t) / N
@@ -101,9 +103,7 @@ Tensor<T> euclidean_loss(const Tensor<T>& logits, std::span<const Label> labels)
                 return scale * (xv.data()[i] - (hot ? T(1) : T(0)));
             });
         },
-        recomputed_backward<T>([picked = copy_of(labels)](const std::vector<Tensor<T>>& in) {
-            return composed::euclidean_loss(in[0], std::span<const Label>(picked));
-        }));
+        recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
 }
 
 template <class T>
@@ -116,6 +116,9 @@ Tensor<T> euclidean_loss(const Tensor<T>& logits, const Tensor<T>& targets) {
         const T d = x.data()[i] - t.data()[i];
         total += d * d;
     }
+    const auto composed_form = [](const std::vector<Tensor<T>>& in) {
+        return composed::euclidean_loss(in[0], in[1]);
+    };
     return record_op(
         op_info::euclidean_loss, scalar_array(total / T(2 * x.shape(0))), {logits, targets},
         [logits, targets](BackwardContext<T>& ctx) {
@@ -125,9 +128,7 @@ Tensor<T> euclidean_loss(const Tensor<T>& logits, const Tensor<T>& targets) {
             detail::assign_or_add(
                 ctx.slot(0), [&](std::size_t i) { return scale * (xv.data()[i] - tv.data()[i]); });
         },
-        recomputed_backward<T>([](const std::vector<Tensor<T>>& in) {
-            return composed::euclidean_loss(in[0], in[1]);
-        }));
+        recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
 }
 
 template <class T>
@@ -141,8 +142,11 @@ Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, std::span<const Label> 
         total += log_sum_exp(x.data() + n * cols, cols) -
                  x.data()[n * cols + static_cast<std::size_t>(labels[n])];
     Array<T> loss = scalar_array(total / T(rows));
-    if (!should_record({logits}))
+    if (!needs_rules({logits}))
         return unrecorded_result(op_info::softmax_cross_entropy, std::move(loss));
+    const auto composed_form = [picked = copy_of(labels)](const std::vector<Tensor<T>>& in) {
+        return composed::softmax_cross_entropy(in[0], std::span<const Label>(picked));
+    };
     return record_op(
         op_info::softmax_cross_entropy, std::move(loss), {logits},
         [logits, picked = copy_of(labels)](BackwardContext<T>& ctx) {  // (softmax - onehot) / N
@@ -151,9 +155,7 @@ Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, std::span<const Label> 
                 return static_cast<std::size_t>(picked[n]) == k ? T(1) : T(0);
             });
         },
-        recomputed_backward<T>([picked = copy_of(labels)](const std::vector<Tensor<T>>& in) {
-            return composed::softmax_cross_entropy(in[0], std::span<const Label>(picked));
-        }));
+        recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
 }
 
 template <class T>
@@ -169,6 +171,9 @@ Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, const Tensor<T>& target
         for (std::size_t k = 0; k < cols; ++k)
             total -= t.data()[n * cols + k] * (x.data()[n * cols + k] - lse);
     }
+    const auto composed_form = [](const std::vector<Tensor<T>>& in) {
+        return composed::softmax_cross_entropy(in[0], in[1]);
+    };
     return record_op(
         op_info::softmax_cross_entropy, scalar_array(total / T(rows)), {logits, targets},
         [logits, targets](BackwardContext<T>& ctx) {  // (softmax * sum_k t_k - t) / N
@@ -179,9 +184,7 @@ Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, const Tensor<T>& target
                 return tv.data()[n * n_cols + k];
             });
         },
-        recomputed_backward<T>([](const std::vector<Tensor<T>>& in) {
-            return composed::softmax_cross_entropy(in[0], in[1]);
-        }));
+        recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
 }
 
 template <class T>
@@ -198,7 +201,11 @@ Tensor<T> hinge_loss(const Tensor<T>& logits, std::span<const Label> labels, T m
             if (k != y) total += std::max(T(0), margin - row[y] + row[k]);
     }
     Array<T> loss = scalar_array(total / T(rows));
-    if (!should_record({logits})) return unrecorded_result(op_info::hinge_loss, std::move(loss));
+    if (!needs_rules({logits})) return unrecorded_result(op_info::hinge_loss, std::move(loss));
+    const auto composed_form = [picked = copy_of(labels),
+                                margin](const std::vector<Tensor<T>>& in) {
+        return composed::hinge_loss(in[0], std::span<const Label>(picked), margin);
+    };
     return record_op(
         op_info::hinge_loss, std::move(loss), {logits},
         [logits, picked = copy_of(labels), margin](BackwardContext<T>& ctx) {
@@ -225,10 +232,7 @@ Tensor<T> hinge_loss(const Tensor<T>& logits, std::span<const Label> labels, T m
                 drow[y] -= scale * active;
             }
         },
-        recomputed_backward<T>(
-            [picked = copy_of(labels), margin](const std::vector<Tensor<T>>& in) {
-                return composed::hinge_loss(in[0], std::span<const Label>(picked), margin);
-            }));
+        recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
 }
 
 #define XTGRAD_INSTANTIATE(T)                                                           \

@@ -12,12 +12,13 @@ using xtgrad::testing::TestRandom;
 
 namespace {
 
-/// The faithful ops refuse create_graph (checked below), so no second-order check.
+/// The faithful ops refuse create_graph and tangents (checked below): first order only.
 GradcheckOptions tight() {
     GradcheckOptions options;
     options.rtol = 1e-6;
     options.atol = 1e-9;
     options.second_order = false;
+    options.forward_mode = false;
     return options;
 }
 
@@ -131,6 +132,10 @@ BOOST_AUTO_TEST_CASE(unshifted_softmax_and_abs_relu_have_true_gradients_at_small
         gradgradcheck<double>([](const auto& v) { return lab::faithful_relu(v[0]); }, {u});
     BOOST_TEST(!second.ok);
     BOOST_TEST(second.message.find("'faithful_relu'") != std::string::npos, second.message);
+    const auto forward =
+        tangentcheck<double>([](const auto& v) { return lab::faithful_relu(v[0]); }, {u});
+    BOOST_TEST(!forward.ok);
+    BOOST_TEST(forward.message.find("'faithful_relu'") != std::string::npos, forward.message);
     // ... but the unshifted softmax overflows where the library's does not.
     Tensor<double> large(Array<double>{{800.0, 0.0}});
     const std::vector<Label> first = {0};
