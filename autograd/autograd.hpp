@@ -6,6 +6,7 @@
 #include "xtgrad/autograd/broadcast.hpp"
 #include "xtgrad/autograd/custom_op.hpp"
 #include "xtgrad/autograd/forward_mode.hpp"
+#include "xtgrad/autograd/functional.hpp"
 #include "xtgrad/autograd/grad.hpp"
 #include "xtgrad/autograd/gradcheck.hpp"
 #include "xtgrad/autograd/graphviz.hpp"

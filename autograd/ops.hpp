@@ -125,9 +125,7 @@ Tensor<T> not_equal(const Tensor<T>& a, const Tensor<T>& b);
 /// A rank-0 constant.
 template <class T>
 Tensor<T> scalar(T value) {
-    Array<T> v = empty_array<T>(Shape{});
-    v.data()[0] = value;
-    return Tensor<T>(std::move(v));
+    return Tensor<T>(Array<T>(value));  // xarray's rank-0 constructor
 }
 
 // Operators.
