@@ -52,6 +52,34 @@ void set_tangent(const OpInfo& op, Tensor<T>& output, const Tensor<T>& tangent) 
     output.impl().tangent = tangent.impl_ptr();
 }
 
+template <class T>
+DualInputs<T>::DualInputs(const std::vector<Tensor<T>>& inputs,
+                          const std::vector<Tensor<T>>& tangents) {
+    if (tangents.size() != inputs.size())
+        throw GraphError("forward mode: " + std::to_string(tangents.size()) + " tangents for " +
+                         std::to_string(inputs.size()) + " inputs");
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+        auto* impl = &inputs[k].impl();
+        const bool repeated = std::any_of(saved_.begin(), saved_.end(),
+                                          [impl](const auto& s) { return s.first == impl; });
+        if (repeated) {
+            duals_.push_back(make_dual(inputs[k], tangents[k]));
+            continue;
+        }
+        if (tangents[k].shape() != inputs[k].shape())
+            throw ShapeError("forward mode", inputs[k].shape(), tangents[k].shape(),
+                             "tangent " + std::to_string(k) + " must have its input's shape");
+        saved_.emplace_back(impl, impl->tangent);
+        impl->tangent = tangents[k].impl_ptr();
+        duals_.push_back(inputs[k]);
+    }
+}
+
+template <class T>
+DualInputs<T>::~DualInputs() {
+    for (auto& [impl, tangent] : saved_) impl->tangent = std::move(tangent);
+}
+
 void throw_no_tangent_rule(const OpInfo& op) {
     throw GraphError("forward mode: op '" + std::string(op.name) +
                      "' has no tangent rule, so a tangent cannot pass through it (record it "
@@ -60,10 +88,11 @@ void throw_no_tangent_rule(const OpInfo& op) {
 
 }  // namespace detail
 
-#define XTGRAD_INSTANTIATE(T)                                         \
-    template Tensor<T> make_dual(const Tensor<T>&, const Tensor<T>&); \
-    template class TangentContext<T>;                                 \
-    template void detail::set_tangent(const OpInfo&, Tensor<T>&, const Tensor<T>&);
+#define XTGRAD_INSTANTIATE(T)                                                       \
+    template Tensor<T> make_dual(const Tensor<T>&, const Tensor<T>&);               \
+    template class TangentContext<T>;                                               \
+    template void detail::set_tangent(const OpInfo&, Tensor<T>&, const Tensor<T>&); \
+    template class detail::DualInputs<T>;
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 

@@ -101,12 +101,30 @@ void attach_tangent(const OpInfo& op, Tensor<T>& output, std::initializer_list<T
 
 [[noreturn]] void throw_no_tangent_rule(const OpInfo& op);
 
+/// The inputs as duals for the transforms (jvp, forward-mode jacobian): each input's own tensor
+/// carries its tangent for the scope's life, without copying either (make_dual copies); an input
+/// listed twice gets a copy for its second place. Puts back what the tensors carried before.
+template <class T>
+class DualInputs {
+  public:
+    DualInputs(const std::vector<Tensor<T>>& inputs, const std::vector<Tensor<T>>& tangents);
+    ~DualInputs();
+    DualInputs(const DualInputs&) = delete;
+    DualInputs& operator=(const DualInputs&) = delete;
+    const std::vector<Tensor<T>>& duals() const { return duals_; }
+
+  private:
+    std::vector<Tensor<T>> duals_;
+    std::vector<std::pair<TensorImpl<T>*, std::shared_ptr<TensorImpl<T>>>> saved_;
+};
+
 }  // namespace detail
 
-#define XTGRAD_EXTERN(T)                                                     \
-    extern template Tensor<T> make_dual(const Tensor<T>&, const Tensor<T>&); \
-    extern template class TangentContext<T>;                                 \
-    extern template void detail::set_tangent(const OpInfo&, Tensor<T>&, const Tensor<T>&);
+#define XTGRAD_EXTERN(T)                                                                   \
+    extern template Tensor<T> make_dual(const Tensor<T>&, const Tensor<T>&);               \
+    extern template class TangentContext<T>;                                               \
+    extern template void detail::set_tangent(const OpInfo&, Tensor<T>&, const Tensor<T>&); \
+    extern template class detail::DualInputs<T>;
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
 #undef XTGRAD_EXTERN
 

@@ -109,14 +109,9 @@ Transformed<T> vjp(const std::type_identity_t<TensorFunction<T>>& f,
 template <class T>
 Transformed<T> jvp(const std::type_identity_t<TensorFunction<T>>& f,
                    const std::vector<Tensor<T>>& inputs, const std::vector<Tensor<T>>& tangents) {
-    if (tangents.size() != inputs.size())
-        throw GraphError("jvp: " + std::to_string(tangents.size()) + " tangents for " +
-                         std::to_string(inputs.size()) + " inputs");
     NoGradGuard no_grad;
-    std::vector<Tensor<T>> duals;
-    for (std::size_t k = 0; k < inputs.size(); ++k)
-        duals.push_back(make_dual(inputs[k], tangents[k]));
-    const Tensor<T> value = f(duals);
+    const detail::DualInputs<T> duals(inputs, tangents);
+    const Tensor<T> value = f(duals.duals());
     const Tensor<T> tangent = tangent_of(value);
     return {Tensor<T>(Array<T>(value.value())),
             {tangent.defined() ? tangent : zeros<T>(value.shape())}};
@@ -165,9 +160,9 @@ Transformed<T> jacobian(const std::type_identity_t<TensorFunction<T>>& f,
         NoGradGuard no_grad;
         for (std::size_t k = 0; k < inputs.size(); ++k) {
             for (std::size_t j = 0; j < inputs[k].size(); ++j) {
-                std::vector<Tensor<T>> duals = inputs;
-                duals[k] = make_dual(inputs[k], unit<T>(inputs[k].shape(), j));
-                const Tensor<T> value = f(duals);
+                // Input k carries the tangent e_j (in place: f sees it through inputs).
+                const detail::DualInputs<T> dual({inputs[k]}, {unit<T>(inputs[k].shape(), j)});
+                const Tensor<T> value = f(inputs);
                 if (!transformed.value.defined())
                     transformed.value = Tensor<T>(Array<T>(value.value()));
                 const Tensor<T> tangent = tangent_of(value);

@@ -1,5 +1,9 @@
 #include "xtgrad/autograd/kernels.hpp"
 
+#include <algorithm>
+
+#include <xtensor/xmanipulation.hpp>
+
 namespace xtgrad::detail {
 
 std::size_t normalize_axis(std::string_view op, std::ptrdiff_t axis, const Shape& shape) {
@@ -28,5 +32,26 @@ Shape reduced_shape(const Shape& shape, std::size_t axis, bool keepdims) {
     }
     return out;
 }
+
+template <class T>
+Array<T> permuted(const Array<T>& x, const std::vector<std::size_t>& permutation) {
+    if (x.dimension() != 2 || permutation != std::vector<std::size_t>{1, 0})
+        return Array<T>(xt::transpose(x, permutation));
+    const std::size_t rows = x.shape(0);
+    const std::size_t cols = x.shape(1);
+    Array<T> out = empty_array<T>({cols, rows});
+    constexpr std::size_t kTile = 32;
+    const T* in = x.data();
+    T* o = out.data();
+    for (std::size_t r0 = 0; r0 < rows; r0 += kTile)
+        for (std::size_t c0 = 0; c0 < cols; c0 += kTile)
+            for (std::size_t r = r0; r < std::min(rows, r0 + kTile); ++r)
+                for (std::size_t c = c0; c < std::min(cols, c0 + kTile); ++c)
+                    o[c * rows + r] = in[r * cols + c];
+    return out;
+}
+
+template Array<float> permuted(const Array<float>&, const std::vector<std::size_t>&);
+template Array<double> permuted(const Array<double>&, const std::vector<std::size_t>&);
 
 }  // namespace xtgrad::detail

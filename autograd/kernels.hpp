@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "xtgrad/autograd/array.hpp"
 #include "xtgrad/autograd/broadcast.hpp"
@@ -103,6 +104,11 @@ std::size_t argmax_index(const T* row, std::size_t n) {
         if (row[k] > row[best]) best = k;
     return best;
 }
+
+/// The axes of x permuted (output axis i is input axis permutation[i]). A matrix transpose
+/// runs in cache-sized tiles: xtensor's strided copy is several times slower.
+template <class T>
+Array<T> permuted(const Array<T>& x, const std::vector<std::size_t>& permutation);
 
 /// An axis of a row-major array seen as (outer, length, inner): element (o, j, i) is at
 /// o * length * inner + j * inner + i.

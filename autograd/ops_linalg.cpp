@@ -1,8 +1,8 @@
 // matmul (BLAS gemm), transpose and reshape.
-#include <xtensor/xmanipulation.hpp>
 
 #include "xtgrad/autograd/blas.hpp"
 #include "xtgrad/autograd/custom_op.hpp"
+#include "xtgrad/autograd/kernels.hpp"
 #include "xtgrad/autograd/ops.hpp"
 
 namespace xtgrad {
@@ -66,11 +66,11 @@ Tensor<T> transpose(const Tensor<T>& x, std::vector<std::size_t> permutation) {
     std::vector<std::size_t> inverse(rank);
     for (std::size_t i = 0; i < rank; ++i) inverse[permutation[i]] = i;
 
-    Array<T> out = xt::transpose(x.value(), permutation);
+    Array<T> out = detail::permuted(x.value(), permutation);
     return record_op(
         op_info::transpose, std::move(out), {x},
         [inverse](BackwardContext<T>& ctx) {
-            ctx.accumulate(0, Array<T>(xt::transpose(ctx.grad_output(), inverse)));
+            ctx.accumulate(0, detail::permuted(ctx.grad_output(), inverse));
         },
         [inverse](GraphBackwardContext<T>& ctx) {
             ctx.accumulate(0, transpose(ctx.grad_output(), inverse));

@@ -6,6 +6,7 @@
 
 #include "xtgrad/autograd/blas.hpp"
 #include "xtgrad/autograd/custom_op.hpp"
+#include "xtgrad/autograd/graph_rules.hpp"
 #include "xtgrad/autograd/kernels.hpp"
 #include "xtgrad/nn/composed.hpp"
 #include "xtgrad/nn/fused_ops.hpp"
@@ -77,15 +78,29 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
                 for (std::size_t j = 0; j < cols; ++j) db[j] += gv[r * cols + j];
         }
     };
-    const auto composed_form = [](const std::vector<Tensor<T>>& in) {
-        return composed::linear(in[0], in[1], in.size() > 2 ? in[2] : Tensor<T>());
+    // Second order and tangents in tensor ops: the same products, no recomputed forward.
+    auto graph_backward = [has_bias](GraphBackwardContext<T>& ctx) {
+        const Tensor<T>& g = ctx.grad_output();
+        if (ctx.needs_grad(0)) ctx.accumulate(0, matmul(g, transpose(ctx.input(1))));
+        if (ctx.needs_grad(1)) ctx.accumulate(1, matmul(transpose(ctx.input(0)), g));
+        if (has_bias && ctx.needs_grad(2)) ctx.accumulate(2, sum(g, 0));
+    };
+    auto tangent = [has_bias](const TangentContext<T>& ctx) {  // dx W + x dW + db
+        Tensor<T> dy;
+        const auto add_term = [&dy](const Tensor<T>& term) {
+            dy = dy.defined() ? dy + term : term;
+        };
+        if (ctx.has_tangent(0)) add_term(matmul(ctx.tangent(0), ctx.input(1)));
+        if (ctx.has_tangent(1)) add_term(matmul(ctx.input(0), ctx.tangent(1)));
+        if (has_bias && ctx.has_tangent(2))
+            add_term(xtgrad::detail::expand_to(ctx.tangent(2), ctx.output().shape()));
+        return dy;
     };
     if (has_bias)
         return record_op(op_info::linear, std::move(y), {x, weight, bias}, std::move(backward),
-                         recomputed_backward<T>(composed_form),
-                         recomputed_tangent<T>(composed_form));
+                         std::move(graph_backward), std::move(tangent));
     return record_op(op_info::linear, std::move(y), {x, weight}, std::move(backward),
-                     recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
+                     std::move(graph_backward), std::move(tangent));
 }
 
 template <class T>

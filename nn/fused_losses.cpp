@@ -144,9 +144,7 @@ Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, std::span<const Label> 
     Array<T> loss = scalar_array(total / T(rows));
     if (!needs_rules({logits}))
         return unrecorded_result(op_info::softmax_cross_entropy, std::move(loss));
-    const auto composed_form = [picked = copy_of(labels)](const std::vector<Tensor<T>>& in) {
-        return composed::softmax_cross_entropy(in[0], std::span<const Label>(picked));
-    };
+    // Second order and tangents through d loss / d x = (softmax(x) - onehot) / N, tensor ops.
     return record_op(
         op_info::softmax_cross_entropy, std::move(loss), {logits},
         [logits, picked = copy_of(labels)](BackwardContext<T>& ctx) {  // (softmax - onehot) / N
@@ -155,7 +153,15 @@ Tensor<T> softmax_cross_entropy(const Tensor<T>& logits, std::span<const Label> 
                 return static_cast<std::size_t>(picked[n]) == k ? T(1) : T(0);
             });
         },
-        recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
+        [picked = copy_of(labels), cols](GraphBackwardContext<T>& ctx) {
+            const Tensor<T> onehot = one_hot<T>(picked, cols);
+            ctx.accumulate(
+                0, (softmax(ctx.input(0)) - onehot) * (ctx.grad_output() / T(picked.size())));
+        },
+        [labels, cols](const TangentContext<T>& ctx) {
+            const Tensor<T> onehot = one_hot<T>(labels, cols);
+            return sum((softmax(ctx.input(0)) - onehot) * ctx.tangent(0)) / T(labels.size());
+        });
 }
 
 template <class T>
