@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include <xtgrad/autograd/forward_mode.hpp>
 #include <xtgrad/autograd/functional.hpp>
 #include <xtgrad/autograd/grad.hpp>
 #include <xtgrad/autograd/ops.hpp>
@@ -135,6 +136,7 @@ BOOST_AUTO_TEST_CASE(jvp_vjp_and_both_jacobian_modes_agree) {
             expected0.data()[i] += w.value().data()[o] * j0.data()[o * 12 + i];
     BOOST_TEST(max_abs_difference(wj[0].value(), expected0) < 1e-15);
     BOOST_TEST(!inputs[0].requires_grad(), "the transforms must leave their inputs alone");
+    BOOST_TEST(!tangent_of(inputs[1]).defined(), "jvp must take its tangents off the inputs");
 }
 
 BOOST_AUTO_TEST_CASE(unused_inputs_get_zeros_and_shapes_are_checked) {
