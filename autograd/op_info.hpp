@@ -44,6 +44,9 @@ struct OpInfo {
     X(softmax, true) \
     X(log_softmax, true) \
     X(gather, true) \
+    X(max, true) \
+    X(unfold, true) \
+    X(fold, true) \
     X(one_hot, false) \
     X(greater, false) \
     X(greater_equal, false) \

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "xtgrad/autograd/tensor.hpp"
+#include "xtgrad/autograd/window.hpp"
 
 namespace xtgrad {
 
@@ -87,6 +88,42 @@ template <class T>
 Tensor<T> mean(const Tensor<T>& x);
 template <class T>
 Tensor<T> mean(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims = false);
+
+/// The largest entry along axis. The gradient goes to the first maximum of each line (the
+/// lowest index on ties), as torch.max(dim) picks it.
+template <class T>
+Tensor<T> max(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims = false);
+/// The smallest entry along axis (-max(-x)); the gradient goes to the first minimum.
+template <class T>
+Tensor<T> min(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims = false);
+
+// Sliding windows over (N, C, H, W) images (window.hpp).
+/// im2col: (N OH OW, C kh kw); row (n, oh, ow) holds that window's values channel by channel.
+/// Positions in the padding read pad_value. The backward is fold.
+template <class T>
+Tensor<T> unfold(const Tensor<T>& x, const Window2d& window, T pad_value = T(0));
+/// col2im, the adjoint of unfold: adds each row's entries back into an image of image_shape
+/// (entries that fall in the padding are dropped). The backward is unfold.
+template <class T>
+Tensor<T> fold(const Tensor<T>& columns, const Shape& image_shape, const Window2d& window);
+
+struct Conv2dOptions {
+    std::array<std::size_t, 2> stride = {1, 1};
+    std::array<std::size_t, 2> padding = {0, 0};
+    std::array<std::size_t, 2> dilation = {1, 1};
+};
+/// Cross-correlation of x (N, C, H, W) with weight (out, C, kh, kw), plus bias (out) if
+/// defined: (N, out, OH, OW), as torch.nn.functional.conv2d with groups = 1. Composed from
+/// unfold, matmul, reshape and transpose.
+template <class T>
+Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias,
+                 const Conv2dOptions& options = {});
+/// Max pooling (padding never wins; no ceil mode): (N, C, OH, OW). Composed from unfold and max.
+template <class T>
+Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window);
+/// Average pooling, zero padding counted in the average (torch's count_include_pad=True).
+template <class T>
+Tensor<T> avg_pool2d(const Tensor<T>& x, const Window2d& window);
 
 // Normalisation over an axis (max-shifted: no overflow for large inputs).
 template <class T>

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <vector>
 
 #include "xtgrad/autograd/custom_op.hpp"
 #include "xtgrad/autograd/graph_rules.hpp"
@@ -114,6 +116,55 @@ Tensor<T> mean(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims) {
 }
 
 template <class T>
+Tensor<T> max(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims) {
+    const std::size_t ax = detail::normalize_axis("max", axis, x.shape());
+    const AxisSplit s = detail::split_at_axis(x.shape(), ax);
+    if (s.length == 0) throw ShapeError("max", x.shape(), "the axis is empty: no maximum");
+    Array<T> out = empty_array<T>(detail::reduced_shape(x.shape(), ax, keepdims));
+    // Flat index of each line's first maximum: the one the gradient goes to.
+    auto winners = std::make_shared<std::vector<std::size_t>>(out.size());
+    const T* in = x.value().data();
+    std::size_t line = 0;
+    for_each_line(s, [&](std::size_t first, std::size_t stride) {
+        std::size_t best = first;
+        for (std::size_t j = 1; j < s.length; ++j)
+            if (in[first + j * stride] > in[best]) best = first + j * stride;
+        (*winners)[line] = best;
+        out.data()[line++] = in[best];
+    });
+    const auto mask = [winners](const Shape& shape) {  // 1 at each winner
+        Array<T> m = empty_array<T>(shape);
+        std::fill(m.begin(), m.end(), T(0));
+        for (const std::size_t w : *winners) m.data()[w] = T(1);
+        return Tensor<T>(std::move(m));
+    };
+    return record_op(
+        op_info::max, std::move(out), {x},
+        [winners](BackwardContext<T>& ctx) {
+            auto slot = ctx.slot(0);
+            if (!slot.accumulate) std::fill(slot.buffer.begin(), slot.buffer.end(), T(0));
+            const T* g = ctx.grad_output().data();
+            for (std::size_t k = 0; k < winners->size(); ++k) slot.data()[(*winners)[k]] += g[k];
+        },
+        [ax, mask](GraphBackwardContext<T>& ctx) {
+            const Shape& shape = ctx.input_shape(0);
+            std::vector<std::ptrdiff_t> kept(shape.begin(), shape.end());
+            kept[ax] = 1;
+            ctx.accumulate(
+                0, detail::expand_to(reshape(ctx.grad_output(), kept), shape) * mask(shape));
+        },
+        [ax, keepdims, &mask](const TangentContext<T>& ctx) {
+            const Tensor<T> t = ctx.tangent(0);
+            return sum(t * mask(t.shape()), static_cast<std::ptrdiff_t>(ax), keepdims);
+        });
+}
+
+template <class T>
+Tensor<T> min(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims) {
+    return -max(-x, axis, keepdims);
+}
+
+template <class T>
 Tensor<T> softmax(const Tensor<T>& x, std::ptrdiff_t axis) {
     const std::size_t ax = detail::normalize_axis("softmax", axis, x.shape());
     const AxisSplit s = detail::split_at_axis(x.shape(), ax);
@@ -202,6 +253,8 @@ Tensor<T> log_softmax(const Tensor<T>& x, std::ptrdiff_t axis) {
     template Tensor<T> sum(const Tensor<T>&, std::ptrdiff_t, bool);  \
     template Tensor<T> mean(const Tensor<T>&);                       \
     template Tensor<T> mean(const Tensor<T>&, std::ptrdiff_t, bool); \
+    template Tensor<T> max(const Tensor<T>&, std::ptrdiff_t, bool);  \
+    template Tensor<T> min(const Tensor<T>&, std::ptrdiff_t, bool);  \
     template Tensor<T> softmax(const Tensor<T>&, std::ptrdiff_t);    \
     template Tensor<T> log_softmax(const Tensor<T>&, std::ptrdiff_t);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)

@@ -105,6 +105,15 @@ Array<T> normalized_inputs(const Dataset& dataset, const Normalization& normaliz
     return inputs;
 }
 
+template <class T>
+Array<T> normalized_images(const Dataset& dataset, const Normalization& normalization) {
+    Array<T> images = normalized_inputs<T>(dataset, normalization);
+    images.reshape({dataset.count, std::size_t{1}, dataset.rows, dataset.cols});
+    return images;
+}
+
+template Array<float> normalized_images(const Dataset&, const Normalization&);
+template Array<double> normalized_images(const Dataset&, const Normalization&);
 template Array<float> normalized_inputs(const Dataset&, const Normalization&);
 template Array<double> normalized_inputs(const Dataset&, const Normalization&);
 

@@ -67,7 +67,13 @@ Normalization parse_normalization(std::string_view name, const Dataset& referenc
 template <class T>
 Array<T> normalized_inputs(const Dataset& dataset, const Normalization& normalization);
 
+/// The same inputs as (count, 1, rows, cols) images, for convolutional networks.
+template <class T>
+Array<T> normalized_images(const Dataset& dataset, const Normalization& normalization);
+
 extern template Array<float> normalized_inputs(const Dataset&, const Normalization&);
+extern template Array<float> normalized_images(const Dataset&, const Normalization&);
+extern template Array<double> normalized_images(const Dataset&, const Normalization&);
 extern template Array<double> normalized_inputs(const Dataset&, const Normalization&);
 
 }  // namespace xtgrad::data

@@ -13,9 +13,9 @@ DataLoader<T>::DataLoader(const Array<T>& inputs, std::span<const Label> labels,
     : inputs_(inputs), labels_(labels), options_(options), rng_(rng) {
     if (options.batch_size == 0)
         throw std::invalid_argument("DataLoader: batch size must be positive");
-    if (inputs.dimension() != 2 || inputs.shape(0) != labels.size())
+    if (inputs.dimension() < 2 || inputs.shape(0) != labels.size())
         throw ShapeError("DataLoader", inputs.shape(), Shape{labels.size()},
-                         "needs inputs (count, features) and one label per row");
+                         "needs inputs (count, features...) and one label per sample");
     if (options.shuffle && rng == nullptr)
         throw std::invalid_argument("DataLoader: shuffling needs a RandomEngine");
 }
@@ -65,8 +65,10 @@ bool DataLoader<T>::next(Batch<T>& batch) {
     if (position_ >= batches_per_epoch()) return false;
     const std::size_t first = position_ * options_.batch_size;
     const std::size_t size = std::min(options_.batch_size, samples() - first);
-    const std::size_t features = inputs_.shape(1);
-    Array<T> x = empty_array<T>({size, features});
+    const std::size_t features = inputs_.size() / samples();  // of one sample, of any shape
+    Shape shape = inputs_.shape();
+    shape[0] = size;
+    Array<T> x = empty_array<T>(shape);
     batch.labels.resize(size);
     for (std::size_t j = 0; j < size; ++j) {
         const std::size_t sample = order_[first + j];

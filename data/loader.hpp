@@ -18,7 +18,7 @@ struct LoaderOptions {
 
 template <class T>
 struct Batch {
-    Tensor<T> inputs;  // (size, features); a constant
+    Tensor<T> inputs;  // (size, features) or (size, C, H, W): the dataset's shape; a constant
     std::vector<Label> labels;
     std::size_t index = 0;  // position of the batch in its epoch
 

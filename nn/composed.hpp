@@ -17,6 +17,17 @@ template <class T>
 Tensor<T> relu(const Tensor<T>& x);
 template <class T>
 Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation);
+/// xtgrad::conv2d (unfold, matmul, reshape, transpose).
+template <class T>
+Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias,
+                 const xtgrad::Conv2dOptions& options) {
+    return xtgrad::conv2d(x, weight, bias, options);
+}
+/// xtgrad::max_pool2d (unfold and max).
+template <class T>
+Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window) {
+    return xtgrad::max_pool2d(x, window);
+}
 template <class T>
 Tensor<T> euclidean_loss(const Tensor<T>& logits, std::span<const Label> labels);
 template <class T>

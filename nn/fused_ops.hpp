@@ -19,6 +19,8 @@ enum class GeluApproximation {
 // clang-format off
 #define XTGRAD_NN_FUSED_OPS(X) \
     X(linear) \
+    X(conv2d) \
+    X(max_pool2d) \
     X(gelu_tanh) \
     X(gelu_erf) \
     X(euclidean_loss) \
@@ -55,6 +57,17 @@ Tensor<T> relu(const Tensor<T>& x) {
 
 template <class T>
 Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation);
+
+/// xtgrad::conv2d as one node: im2col and a gemm; backward dW = G^T cols, dx = col2im(G W).
+/// bias may be undefined.
+template <class T>
+Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias,
+                 const xtgrad::Conv2dOptions& options);
+
+/// xtgrad::max_pool2d as one node: a direct scan of each window, the first maximum's position
+/// kept for the backward.
+template <class T>
+Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window);
 
 /// 1/(2N) sum_n ||t_n - x_n||^2 with t the one-hot labels (or the given targets).
 template <class T>

@@ -380,6 +380,95 @@ void add_edge_family(std::map<std::string, std::vector<OpCase<T>>>& cases, TestR
     }
 }
 
+/// Image (n, c, h, w) index of window entry (row, column) under w, or -1 in the padding:
+/// written from the definition, independently of autograd/window.cpp.
+std::ptrdiff_t window_source(const Shape& image, const Window2d& w, std::size_t oh_count,
+                             std::size_t ow_count, std::size_t row, std::size_t column) {
+    const std::size_t n = row / (oh_count * ow_count);
+    const std::size_t oh = row / ow_count % oh_count;
+    const std::size_t ow = row % ow_count;
+    const std::size_t c = column / (w.kernel[0] * w.kernel[1]);
+    const std::size_t i = column / w.kernel[1] % w.kernel[0];
+    const std::size_t j = column % w.kernel[1];
+    const auto ih = static_cast<std::ptrdiff_t>(oh * w.stride[0] + i * w.dilation[0]) -
+                    static_cast<std::ptrdiff_t>(w.padding[0]);
+    const auto iw = static_cast<std::ptrdiff_t>(ow * w.stride[1] + j * w.dilation[1]) -
+                    static_cast<std::ptrdiff_t>(w.padding[1]);
+    const auto h = static_cast<std::ptrdiff_t>(image[2]);
+    const auto wd = static_cast<std::ptrdiff_t>(image[3]);
+    if (ih < 0 || iw < 0 || ih >= h || iw >= wd) return -1;
+    return ((static_cast<std::ptrdiff_t>(n * image[1] + c) * h) + ih) * wd + iw;
+}
+
+std::array<std::size_t, 2> output_grid(const Shape& image, const Window2d& w) {
+    std::array<std::size_t, 2> grid{};
+    for (std::size_t a = 0; a < 2; ++a)
+        grid[a] = (image[2 + a] + 2 * w.padding[a] - w.dilation[a] * (w.kernel[a] - 1) - 1) /
+                      w.stride[a] +
+                  1;
+    return grid;
+}
+
+template <class T>
+void add_window_family(std::map<std::string, std::vector<OpCase<T>>>& cases, TestRandom& rng) {
+    struct WindowCase {
+        Shape image;
+        Window2d window;
+    };
+    const std::vector<WindowCase> windows = {
+        {{2, 3, 5, 4}, {.kernel = {3, 2}, .stride = {2, 1}, .padding = {1, 0}, .dilation = {1, 2}}},
+        {{1, 1, 4, 4}, {.kernel = {2, 2}, .stride = {2, 2}}},
+        {{2, 2, 3, 3}, {.kernel = {3, 3}, .padding = {1, 1}}},
+    };
+    for (const auto& [image, w] : windows) {
+        const auto [oh, ow] = output_grid(image, w);
+        const std::size_t rows = image[0] * oh * ow;
+        const std::size_t columns = image[1] * w.kernel[0] * w.kernel[1];
+        const std::string label = to_string(image) + " kernel (" + std::to_string(w.kernel[0]) +
+                                  ", " + std::to_string(w.kernel[1]) + ")";
+        cases["unfold"].push_back(unary_case<T>(
+            "unfold " + label, rng.uniform_array<T>(image, -1, 1),
+            [w](auto& x) { return unfold(x, w); },
+            [=](auto& x) {
+                Array<T> cols = empty_array<T>({rows, columns});
+                for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t c = 0; c < columns; ++c) {
+                        const auto at = window_source(image, w, oh, ow, r, c);
+                        cols(r, c) = at < 0 ? T(0) : x.data()[at];
+                    }
+                return cols;
+            }));
+        cases["fold"].push_back(unary_case<T>(
+            "fold into " + label, rng.uniform_array<T>({rows, columns}, -1, 1),
+            [image, w](auto& cols) { return fold(cols, image, w); },
+            [=](auto& cols) {
+                Array<T> out = xt::zeros<T>(image);
+                for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t c = 0; c < columns; ++c) {
+                        const auto at = window_source(image, w, oh, ow, r, c);
+                        if (at >= 0) out.data()[at] += cols(r, c);
+                    }
+                return out;
+            }));
+    }
+    // max along an axis, over continuous random values (no ties: a tie's gradient goes to the
+    // first maximum, which a central difference cannot see; test_shape_errors.cpp checks it).
+    for (const auto& [shape, axis, keepdims] : std::vector<std::tuple<Shape, std::ptrdiff_t, bool>>{
+             {{3, 4}, 1, false}, {{2, 3, 4}, 0, true}, {{4, 2, 3}, -2, false}, {{1, 5}, 1, true}}) {
+        cases["max"].push_back(unary_case<T>(
+            "max " + to_string(shape) + " axis " + std::to_string(axis) +
+                (keepdims ? " keepdims" : ""),
+            rng.uniform_array<T>(shape, -1, 1),
+            [axis, keepdims](auto& x) { return max(x, axis, keepdims); },
+            [axis, keepdims](auto& x) {
+                const auto ax = static_cast<std::size_t>(axis < 0 ? axis + x.dimension() : axis);
+                Array<T> m = xt::amax(x, {ax});
+                if (keepdims) m = xt::expand_dims(m, ax);
+                return m;
+            }));
+    }
+}
+
 }  // namespace
 
 template <class T>
@@ -390,6 +479,7 @@ std::map<std::string, std::vector<OpCase<T>>> op_cases() {
     add_unary_family(cases, rng);
     add_structural_family(cases, rng);
     add_edge_family(cases, rng);
+    add_window_family(cases, rng);
     return cases;
 }
 

@@ -95,6 +95,23 @@ std::map<std::string, std::vector<Case>> cases() {
         using T = typename std::decay_t<decltype(v[0])>::value_type;
         return nn::fused::hinge_loss(v[0], std::span(labels), T(1.125));
     }));
+    // Last: the cases above keep their random draws.
+    const Array<double> images = representable(rng, {2, 3, 6, 5}, -1, 1);
+    all["max_pool2d"].push_back(make_case("max_pool2d", {images}, [](const auto& v) {
+        return nn::fused::max_pool2d(
+            v[0], Window2d{.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}});
+    }));
+    for (const bool bias : {true, false}) {
+        std::vector<Array<double>> in = {representable(rng, {2, 3, 7, 6}, -1, 1),
+                                         representable(rng, {4, 3, 3, 3}, -1, 1)};
+        if (bias) in.push_back(representable(rng, {4}, -1, 1));
+        const xtgrad::Conv2dOptions options{.stride = {2, 1}, .padding = {1, 1}};
+        all["conv2d"].push_back(make_case(
+            bias ? "conv2d with bias" : "conv2d without bias", in, [bias, options](const auto& v) {
+                using T = typename std::decay_t<decltype(v[0])>::value_type;
+                return nn::fused::conv2d(v[0], v[1], bias ? v[2] : Tensor<T>(), options);
+            }));
+    }
     return all;
 }
 

@@ -175,6 +175,54 @@ std::map<std::string, std::vector<Case>> fused_op_cases() {
                      {grid}, opts);
              }});
     }
+    // Convolutions last: earlier cases keep the random draws they always had.
+    struct ConvCase {
+        Shape input, weight;
+        xtgrad::Conv2dOptions options;
+    };
+    for (const auto& c :
+         std::vector<ConvCase>{{{2, 3, 6, 5},
+                                {4, 3, 3, 2},
+                                {.stride = {2, 1}, .padding = {1, 0}, .dilation = {1, 2}}},
+                               {{1, 1, 5, 5}, {2, 1, 3, 3}, {.padding = {1, 1}}},
+                               {{3, 2, 4, 4}, {1, 2, 1, 1}, {}}}) {
+        for (const bool with_bias : {true, false}) {
+            std::vector<Array<T>> inputs = {rng.uniform_array<T>(c.input, -1, 1),
+                                            rng.uniform_array<T>(c.weight, -1, 1)};
+            if (with_bias) inputs.push_back(rng.uniform_array<T>({c.weight[0]}, -1, 1));
+            const auto bias_of = [with_bias](const std::vector<Tensor<T>>& v) {
+                return with_bias ? v[2] : Tensor<T>();
+            };
+            const auto o = c.options;
+            cases["conv2d"].push_back(
+                {"conv2d " + to_string(c.input) + " by " + to_string(c.weight) +
+                     (with_bias ? " with bias" : " without bias"),
+                 [=] {
+                     return check_backward<T>(
+                         [=](const auto& v) {
+                             return nn::fused::conv2d(v[0], v[1], bias_of(v), o);
+                         },
+                         [=](const auto& v) {
+                             return nn::composed::conv2d(v[0], v[1], bias_of(v), o);
+                         },
+                         inputs, options);
+                 }});
+        }
+    }
+    for (const Window2d& w : {Window2d{.kernel = {2, 2}, .stride = {2, 2}},
+                              Window2d{.kernel = {3, 2}, .stride = {2, 1}, .padding = {1, 1}},
+                              Window2d{.kernel = {2, 2}, .dilation = {2, 1}}}) {
+        const Array<T> x = rng.uniform_array<T>({2, 3, 5, 6}, -1, 1);
+        cases["max_pool2d"].push_back(
+            {"max_pool2d (2, 3, 5, 6) kernel (" + std::to_string(w.kernel[0]) + ", " +
+                 std::to_string(w.kernel[1]) + ")",
+             [=] {
+                 return check_backward<T>(
+                     [=](const auto& v) { return nn::fused::max_pool2d(v[0], w); },
+                     [=](const auto& v) { return nn::composed::max_pool2d(v[0], w); }, {x},
+                     options);
+             }});
+    }
     return cases;
 }
 

@@ -1,0 +1,68 @@
+// Sliding windows over (N, C, H, W) images: the geometry of a convolution or pooling window and
+// the im2col / col2im kernels that unfold, fold and the fused convolution share.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "xtgrad/autograd/array.hpp"
+
+namespace xtgrad {
+
+/// A 2-D window: kernel size, stride, zero (or pad-value) padding on both sides, and dilation,
+/// each as (height, width), as in torch.nn.functional.unfold / conv2d / max_pool2d.
+struct Window2d {
+    std::array<std::size_t, 2> kernel = {1, 1};
+    std::array<std::size_t, 2> stride = {1, 1};
+    std::array<std::size_t, 2> padding = {0, 0};
+    std::array<std::size_t, 2> dilation = {1, 1};
+};
+
+namespace detail {
+
+/// An image batch (N, C, H, W) under a window: the output grid (OH, OW) has
+/// OH = (H + 2 ph - dh (kh - 1) - 1) / sh + 1, and likewise for OW.
+struct WindowGeometry {
+    std::size_t n, c, h, w;
+    std::size_t oh, ow;
+    Window2d window;
+
+    std::size_t rows() const { return n * oh * ow; }  // one per output position
+    std::size_t columns() const { return c * window.kernel[0] * window.kernel[1]; }
+};
+
+/// Validates image_shape (rank 4) and the window (kernel, stride and dilation > 0; the dilated
+/// kernel fits the padded image); throws ShapeError naming op and the sizes at fault.
+WindowGeometry window_geometry(std::string_view op, const Shape& image_shape,
+                               const Window2d& window);
+
+/// cols (rows(), columns()): row (n, oh, ow) holds the window's values channel by channel,
+/// column (c, i, j); positions in the padding read pad_value.
+template <class T>
+void im2col(const WindowGeometry& g, const T* image, T pad_value, T* cols);
+
+/// The adjoint of im2col: adds each entry of cols to the image element it was read from
+/// (entries from the padding are dropped).
+template <class T>
+void col2im_add(const WindowGeometry& g, const T* cols, T* image);
+
+/// One image's columns in the other layout, (C kh kw, OH OW): row (c, i, j) holds what that
+/// kernel entry sees at every output position, so that weight (out, C kh kw) times the columns
+/// is the image's output (out, OH OW) in place. image points at sample n's (C, H, W).
+template <class T>
+void im2col_image(const WindowGeometry& g, const T* image, T* cols);
+/// The adjoint of im2col_image: adds the columns back into one image (C, H, W).
+template <class T>
+void col2im_image_add(const WindowGeometry& g, const T* cols, T* image);
+
+#define XTGRAD_EXTERN(T)                                                 \
+    extern template void im2col(const WindowGeometry&, const T*, T, T*); \
+    extern template void col2im_add(const WindowGeometry&, const T*, T*); \
+    extern template void im2col_image(const WindowGeometry&, const T*, T*); \
+    extern template void col2im_image_add(const WindowGeometry&, const T*, T*);
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
+#undef XTGRAD_EXTERN
+
+}  // namespace detail
+}  // namespace xtgrad

@@ -1,0 +1,178 @@
+// The fused convolution and max pooling. The convolution, one tape node: per image, im2col into a reused buffer and one gemm
+// that writes the image's output in place; backward per image, two gemms and col2im, with the
+// columns recomputed rather than kept.
+#include <limits>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "xtgrad/autograd/blas.hpp"
+#include "xtgrad/autograd/custom_op.hpp"
+#include "xtgrad/autograd/window.hpp"
+#include "xtgrad/nn/composed.hpp"
+#include "xtgrad/nn/fused_ops.hpp"
+#include "xtgrad/nn/recomputed_rules.hpp"
+
+namespace xtgrad::nn::fused {
+
+namespace {
+
+/// This thread's buffer for one image's columns, (C kh kw, OH OW), reshaped as needed.
+template <class T>
+Array<T>& columns_buffer(const xtgrad::detail::WindowGeometry& g) {
+    thread_local Array<T> buffer;
+    const Shape shape{g.columns(), g.oh * g.ow};
+    if (buffer.shape() != shape) buffer.resize(shape);
+    return buffer;
+}
+
+}  // namespace
+
+template <class T>
+Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias,
+                 const xtgrad::Conv2dOptions& options) {
+    const auto& ws = weight.shape();
+    if (ws.size() != 4 || x.dimension() != 4 || ws[1] != x.shape()[1])
+        throw ShapeError("conv2d", x.shape(), ws,
+                         "needs input (N, C, H, W) and weight (out, C, kh, kw) with the same C");
+    const bool has_bias = bias.defined();
+    if (has_bias && bias.shape() != Shape{ws[0]})
+        throw ShapeError("conv2d", bias.shape(), ws, "bias needs one entry per output channel");
+    const Window2d window{{ws[2], ws[3]}, options.stride, options.padding, options.dilation};
+    const auto g = xtgrad::detail::window_geometry("conv2d", x.shape(), window);
+    const std::size_t positions = g.oh * g.ow;
+    const std::size_t out = ws[0];
+    Array<T> kernel = weight.value();  // (out, C kh kw)
+    kernel.reshape({out, g.columns()});
+    // Per image: its columns (C kh kw, OH OW), then kernel times columns is its (out, OH OW)
+    // output in place. One columns buffer per thread, reused by every call.
+    Array<T> y = empty_array<T>({g.n, out, g.oh, g.ow});
+    Array<T>& cols = columns_buffer<T>(g);
+    const std::size_t image_size = g.c * g.h * g.w;
+    for (std::size_t n = 0; n < g.n; ++n) {
+        xtgrad::detail::im2col_image(g, x.value().data() + n * image_size, cols.data());
+        blas::gemm("conv2d", kernel, false, cols, false, y.data() + n * out * positions,
+                   out * positions);
+    }
+    if (has_bias) {
+        const T* b = bias.value().data();
+        for (std::size_t n = 0; n < g.n; ++n)
+            for (std::size_t o = 0; o < out; ++o) {
+                T* plane = y.data() + (n * out + o) * positions;
+                for (std::size_t p = 0; p < positions; ++p) plane[p] += b[o];
+            }
+    }
+    if (!(has_bias ? needs_rules({x, weight, bias}) : needs_rules({x, weight})))
+        return unrecorded_result(op_info::conv2d, std::move(y));
+
+    // The backward recomputes each image's columns (cheaper than keeping N of them).
+    auto backward = [g, x, has_bias, kernel = std::move(kernel)](BackwardContext<T>& ctx) {
+        const std::size_t positions = g.oh * g.ow;
+        const std::size_t out = kernel.shape(0);
+        const std::size_t image_size = g.c * g.h * g.w;
+        const T* go = ctx.grad_output().data();
+        Array<T>& cols = columns_buffer<T>(g);
+        Array<T> grad_image = empty_array<T>({out, positions});  // one image's output gradient
+        Array<T> grad_cols = empty_array<T>(cols.shape());
+        std::optional<GradSlot<T>> dx, dw;
+        if (ctx.needs_grad(0)) {
+            dx.emplace(ctx.slot(0));
+            if (!dx->accumulate) std::fill(dx->buffer.begin(), dx->buffer.end(), T(0));
+        }
+        if (ctx.needs_grad(1)) dw.emplace(ctx.slot(1));
+        for (std::size_t n = 0; n < g.n; ++n) {
+            std::copy_n(go + n * out * positions, out * positions, grad_image.data());
+            if (dw) {  // dW += G_n cols_n^T
+                xtgrad::detail::im2col_image(g, x.value().data() + n * image_size, cols.data());
+                const T beta = n == 0 ? dw->beta() : T(1);
+                blas::gemm("conv2d backward", grad_image, false, cols, true, dw->data(),
+                           dw->buffer.size(), T(1), beta);
+            }
+            if (dx) {  // dx_n += col2im(W^T G_n)
+                blas::gemm("conv2d backward", kernel, true, grad_image, false, grad_cols);
+                xtgrad::detail::col2im_image_add(g, grad_cols.data(), dx->data() + n * image_size);
+            }
+        }
+        if (has_bias && ctx.needs_grad(2)) {  // db = sums of G over images and positions
+            auto slot = ctx.slot(2);
+            T* db = slot.data();
+            if (!slot.accumulate) std::fill(db, db + out, T(0));
+            for (std::size_t n = 0; n < g.n; ++n)
+                for (std::size_t o = 0; o < out; ++o) {
+                    const T* plane = go + (n * out + o) * positions;
+                    T total = 0;
+                    for (std::size_t p = 0; p < positions; ++p) total += plane[p];
+                    db[o] += total;
+                }
+        }
+    };
+    const auto composed_form = [options](const std::vector<Tensor<T>>& in) {
+        return composed::conv2d(in[0], in[1], in.size() > 2 ? in[2] : Tensor<T>(), options);
+    };
+    if (has_bias)
+        return record_op(op_info::conv2d, std::move(y), {x, weight, bias}, std::move(backward),
+                         recomputed_backward<T>(composed_form),
+                         recomputed_tangent<T>(composed_form));
+    return record_op(op_info::conv2d, std::move(y), {x, weight}, std::move(backward),
+                     recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
+}
+
+template <class T>
+Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window) {
+    const auto g = xtgrad::detail::window_geometry("max_pool2d", x.shape(), window);
+    const auto& [kernel, stride, padding, dilation] = window;
+    Array<T> y = empty_array<T>({g.n, g.c, g.oh, g.ow});
+    // Flat index into x of each output's first maximum (scanning the window row by row), or
+    // the size of x for a window wholly in the padding: where the gradient goes.
+    auto winners = std::make_shared<std::vector<std::size_t>>(y.size());
+    const T* in = x.value().data();
+    const std::size_t none = x.size();
+    std::size_t k = 0;
+    for (std::size_t plane = 0; plane < g.n * g.c; ++plane) {
+        const T* image = in + plane * g.h * g.w;
+        for (std::size_t oh = 0; oh < g.oh; ++oh)
+            for (std::size_t ow = 0; ow < g.ow; ++ow, ++k) {
+                T best = std::numeric_limits<T>::lowest();
+                std::size_t at = none;
+                for (std::size_t i = 0; i < kernel[0]; ++i) {
+                    const std::size_t ih = oh * stride[0] + i * dilation[0] - padding[0];
+                    if (ih >= g.h) continue;  // above or below the image (unsigned wrap)
+                    for (std::size_t j = 0; j < kernel[1]; ++j) {
+                        const std::size_t iw = ow * stride[1] + j * dilation[1] - padding[1];
+                        if (iw >= g.w) continue;
+                        const T v = image[ih * g.w + iw];
+                        if (at == none || v > best) {
+                            best = v;
+                            at = plane * g.h * g.w + ih * g.w + iw;
+                        }
+                    }
+                }
+                y.data()[k] = best;
+                (*winners)[k] = at;
+            }
+    }
+    if (!needs_rules({x})) return unrecorded_result(op_info::max_pool2d, std::move(y));
+    const auto composed_form = [window](const std::vector<Tensor<T>>& v) {
+        return xtgrad::max_pool2d(v[0], window);
+    };
+    return record_op(
+        op_info::max_pool2d, std::move(y), {x},
+        [winners](BackwardContext<T>& ctx) {
+            auto slot = ctx.slot(0);
+            if (!slot.accumulate) std::fill(slot.buffer.begin(), slot.buffer.end(), T(0));
+            const T* go = ctx.grad_output().data();
+            const std::size_t size = slot.buffer.size();
+            for (std::size_t k = 0; k < winners->size(); ++k)
+                if ((*winners)[k] < size) slot.data()[(*winners)[k]] += go[k];
+        },
+        recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
+}
+
+#define XTGRAD_INSTANTIATE(T)                                                       \
+    template Tensor<T> conv2d(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, \
+                              const xtgrad::Conv2dOptions&);                        \
+    template Tensor<T> max_pool2d(const Tensor<T>&, const Window2d&);
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
+#undef XTGRAD_INSTANTIATE
+
+}  // namespace xtgrad::nn::fused
