@@ -20,6 +20,7 @@ enum class RngKind { numpy, std };
 enum class Normalize { lab, unit, standard };
 enum class DatasetKind { mnist, fashion_mnist };
 enum class LayerPath { fused, composed };
+enum class ModelKind { mlp, cnn };
 enum class OptimizerKind { sgd, adam, adamw, rmsprop, adagrad };
 enum class ScheduleKind { none, step, multistep, exponential, cosine, plateau };
 
@@ -60,6 +61,10 @@ template <> struct ChoiceNames<DatasetKind> {
 template <> struct ChoiceNames<LayerPath> {
     static constexpr std::array values{std::pair{LayerPath::fused, std::string_view("fused")},
                                        std::pair{LayerPath::composed, std::string_view("composed")}};
+};
+template <> struct ChoiceNames<ModelKind> {
+    static constexpr std::array values{std::pair{ModelKind::mlp, std::string_view("mlp")},
+                                       std::pair{ModelKind::cnn, std::string_view("cnn")}};
 };
 template <> struct ChoiceNames<OptimizerKind> {
     static constexpr std::array values{

@@ -7,6 +7,8 @@
 #include "xtgrad/autograd/tape.hpp"
 #include "xtgrad/io/npy.hpp"
 #include "xtgrad/nn/composed_guard.hpp"
+#include "xtgrad/nn/conv.hpp"
+#include "xtgrad/nn/linear.hpp"
 #include "xtgrad/nn/sequential.hpp"
 #include "xtgrad/nn/weights.hpp"
 #include "xtgrad/optim/optim.hpp"
@@ -25,20 +27,72 @@ template <class T>
 TrainingData<T> prepare_data(const RawData& raw, const RunConfig& config) {
     const data::Normalization normalization =
         data::parse_normalization(choice_name(config.normalize), raw.train);
-    return {data::normalized_inputs<T>(raw.train, normalization), raw.train.labels,
-            data::normalized_inputs<T>(raw.test, normalization), raw.test.labels};
+    const auto inputs =
+        config.model == ModelKind::cnn ? data::normalized_images<T> : data::normalized_inputs<T>;
+    return {inputs(raw.train, normalization), raw.train.labels, inputs(raw.test, normalization),
+            raw.test.labels};
 }
+
+namespace {
+
+/// conv-act-pool twice on (N, 1, 28, 28) images, then the hidden layers: the LeNet shape of
+/// every peer's MNIST example.
+template <class T>
+typename nn::Module<T>::Ptr make_cnn(const RunConfig& config, RandomEngine& rng) {
+    auto net = std::make_shared<nn::Sequential<T>>();
+    std::size_t channels = 1;
+    std::size_t side = 28;
+    for (const std::size_t out : {std::size_t{16}, std::size_t{32}}) {
+        const std::string layer = std::to_string(out == 16 ? 1 : 2);
+        net->add("conv" + layer,
+                 std::make_shared<nn::Conv2d<T>>(nn::Conv2dOptions{.in_channels = channels,
+                                                                   .out_channels = out,
+                                                                   .kernel = {5, 5},
+                                                                   .padding = {2, 2}},
+                                                 rng));
+        net->add("act" + layer, nn::make_activation<T>(config.act));
+        net->add("pool" + layer, std::make_shared<nn::MaxPool2d<T>>());
+        channels = out;
+        side /= 2;
+    }
+    net->add("flatten", std::make_shared<nn::Flatten<T>>());
+    std::size_t features = channels * side * side;
+    const auto linear = [&](std::size_t out) {
+        return std::make_shared<nn::Linear<T>>(
+            nn::LinearOptions{
+                .in_features = features, .out_features = out, .init = nn::Init::kaiming_uniform()},
+            rng);
+    };
+    for (std::size_t i = 0; i < config.hidden.size(); ++i) {
+        net->add("fc" + std::to_string(i + 1), linear(config.hidden[i]));
+        net->add("act" + std::to_string(i + 3), nn::make_activation<T>(config.act));
+        features = config.hidden[i];
+    }
+    net->add("fc" + std::to_string(config.hidden.size() + 1), linear(kClasses));
+    return net;
+}
+
+}  // namespace
 
 template <class T>
 Model<T> make_model(const RunConfig& config, std::size_t features, RandomEngine& rng) {
-    std::vector<std::size_t> sizes = {features};
-    sizes.insert(sizes.end(), config.hidden.begin(), config.hidden.end());
-    sizes.push_back(kClasses);
     Model<T> model;
-    model.network =
-        nn::make_mlp<T>({sizes, config.act, nn::Init::normal(config.init_std)}, rng).ptr();
+    if (config.model == ModelKind::cnn) {
+        model.network = make_cnn<T>(config, rng);
+    } else {
+        std::vector<std::size_t> sizes = {features};
+        sizes.insert(sizes.end(), config.hidden.begin(), config.hidden.end());
+        sizes.push_back(kClasses);
+        model.network =
+            nn::make_mlp<T>({sizes, config.act, nn::Init::normal(config.init_std)}, rng).ptr();
+    }
     model.loss = nn::make_loss<T>(choice_name(config.loss), static_cast<T>(config.margin));
     return model;
+}
+
+std::string describe_model(const RunConfig& config) {
+    StdRandom unused(0);
+    return make_model<float>(config, 28 * 28, unused).network->describe();
 }
 
 template <class T>

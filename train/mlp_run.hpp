@@ -31,7 +31,10 @@ struct TrainingData {
     Array<T> test_inputs;
     std::vector<Label> test_labels;
 
-    std::size_t features() const { return train_inputs.shape(1); }
+    /// Values per sample (784 for MNIST, flat or as images).
+    std::size_t features() const {
+        return train_inputs.size() / std::max<std::size_t>(1, train_inputs.shape(0));
+    }
 };
 
 template <class T>
@@ -48,8 +51,12 @@ struct Model {
 /// Classes of the datasets a RunConfig names (MNIST and Fashion-MNIST both have ten).
 inline constexpr std::size_t kClasses = 10;
 
-/// The MLP (features -> config.hidden -> kClasses) and loss config describes, weights drawn
-/// from rng.
+/// "Sequential(conv1: Conv2d(1, 16, kernel (5, 5), padding (2, 2)), ...)": the network
+/// config describes (over 28 x 28 images), for the programs to print at start.
+std::string describe_model(const RunConfig& config);
+
+/// The model (the MLP features -> config.hidden -> kClasses, or the CNN over 28 x 28 images)
+/// and loss config describes, weights drawn from rng.
 template <class T>
 Model<T> make_model(const RunConfig& config, std::size_t features, RandomEngine& rng);
 

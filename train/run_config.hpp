@@ -35,6 +35,9 @@ std::optional<std::string> increasing(const std::vector<std::size_t>& values);
 // clang-format off
 // X(member, "key", type, default, OnResume, check, "help")
 #define XTGRAD_RUN_CONFIG_FIELDS(X) \
+    X(model, "model", ModelKind, ModelKind::mlp, must_match, none, \
+      "mlp, or cnn: two 5x5 convolutions (16, 32 channels) with ReLU and 2x2 max pooling, then " \
+      "the --hidden layers and 10 outputs, in PyTorch's default initialisation") \
     X(hidden, "hidden", std::vector<std::size_t>, {128}, must_match, layer_sizes, \
       "hidden layer sizes, e.g. 128 or 256,128") \
     X(act, "act", nn::Activation, nn::Activation::relu, must_match, none, \

@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
         install_stop_handlers();
         xtgrad::train::configure_machine(config);
         std::cout << xtgrad::train::describe_machine(xtgrad::train::machine_report()) << "\n";
+        std::cout << "model: " << xtgrad::train::describe_model(config) << "\n";
         xtgrad::train::Progress progress(std::cout, xtgrad::train::Progress::stdout_is_terminal(),
                                          config.disp_freq);
         const auto result =

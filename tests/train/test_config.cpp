@@ -141,6 +141,7 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
     json["normalize"] = "lab";
     json["dataset"] = "fashion-mnist";
     json["path"] = "composed";
+    json["model"] = "cnn";
     json["optimizer"] = "adamw";
     json["lr-schedule"] = "cosine";
     json["lr-milestones"] = {2, 5};
@@ -162,7 +163,7 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
     json["gemm"] = "openblas";
     apply_json(changed, json);
     BOOST_TEST(to_json(changed) == json);
-    BOOST_TEST(fields == 45u);
+    BOOST_TEST(fields == 46u);
     const nlohmann::json defaults = to_json(RunConfig{});
     std::size_t must_match = 0;
     for_each_field(changed, [&](const FieldInfo& field, const auto&) {
@@ -179,7 +180,7 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
         BOOST_TEST(refused == (field.on_resume == OnResume::must_match), field.key);
         must_match += refused;
     });
-    BOOST_TEST(must_match == 32u);
+    BOOST_TEST(must_match == 33u);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_file_is_named) {
