@@ -6,6 +6,7 @@
 #include "xtgrad/nn/composed.hpp"
 #include "xtgrad/nn/composed_guard.hpp"
 #include "xtgrad/nn/conv.hpp"
+#include "xtgrad/nn/dropout.hpp"
 #include "xtgrad/nn/functional_call.hpp"
 #include "xtgrad/nn/fused_ops.hpp"
 #include "xtgrad/nn/init.hpp"

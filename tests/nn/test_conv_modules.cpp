@@ -1,0 +1,81 @@
+// Conv2d, pooling, Flatten and Dropout as modules: shapes, parameters, initialisation bounds,
+// evaluation mode, and errors that name the layer.
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+
+#include <xtgrad/nn/nn.hpp>
+
+using namespace xtgrad;
+
+BOOST_AUTO_TEST_SUITE(conv_modules)
+
+BOOST_AUTO_TEST_CASE(a_small_cnn_has_the_shapes_and_parameters_of_its_pytorch_twin) {
+    StdRandom rng(1);
+    nn::Sequential<double> net;
+    net.add("conv", std::make_shared<nn::Conv2d<double>>(nn::Conv2dOptions{.in_channels = 3,
+                                                                           .out_channels = 4,
+                                                                           .kernel = {3, 3},
+                                                                           .stride = {2, 2},
+                                                                           .padding = {1, 1}},
+                                                         rng));
+    net.add("pool", std::make_shared<nn::MaxPool2d<double>>());
+    net.add("avg", std::make_shared<nn::AvgPool2d<double>>(
+                       nn::PoolOptions{.kernel = {2, 2}, .stride = {1, 1}}));
+    net.add("flatten", std::make_shared<nn::Flatten<double>>());
+    const Tensord x(Array<double>(xt::ones<double>({2, 3, 9, 9})));
+    // 9 -> conv stride 2 pad 1 -> 5 -> pool 2 -> 2 -> avg 2 stride 1 -> 1: (2, 4 * 1 * 1).
+    BOOST_TEST((net(x).shape() == Shape{2, 4}));
+    const auto named = net.named_parameters();
+    BOOST_TEST_REQUIRE(named.size() == 2u);
+    BOOST_TEST(named[0].first == "conv.weight");
+    BOOST_TEST((named[0].second.shape() == Shape{4, 3, 3, 3}));
+    BOOST_TEST((named[1].second.shape() == Shape{4}));
+    // PyTorch's default bound: 1 / sqrt(fan_in), fan_in = 3 * 3 * 3.
+    const double bound = 1 / std::sqrt(27.0);
+    double largest = 0;
+    for (const double w : named[0].second.value()) largest = std::max(largest, std::abs(w));
+    BOOST_TEST(largest <= bound);
+    BOOST_TEST(largest > 0.8 * bound);
+    BOOST_TEST(net.describe().find("Conv2d(3, 4, kernel (3, 3), stride (2, 2), padding (1, 1))") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(dropout_masks_in_training_and_is_the_identity_in_evaluation) {
+    StdRandom rng(7), same(7);
+    nn::Dropout<double> dropout(0.25, rng), twin(0.25, same);
+    Tensord x = Tensord::parameter(Array<double>(xt::ones<double>({100, 40})));
+    const Tensord y = dropout(x);
+    std::size_t zeros = 0;
+    for (const double v : y.value()) {
+        BOOST_TEST((v == 0.0 || v == 1 / 0.75));
+        zeros += v == 0.0;
+    }
+    BOOST_TEST(std::abs(static_cast<double>(zeros) / 4000 - 0.25) < 0.03);
+    BOOST_TEST((twin(x).value() == y.value()), "the same seed must give the same mask");
+    sum(y).backward();
+    BOOST_TEST((x.grad() == y.value()), "the gradient is the mask");
+    dropout.eval();
+    BOOST_TEST(dropout(x).impl_ptr() == x.impl_ptr());
+    BOOST_CHECK_THROW(nn::Dropout<double>(1.0, rng), std::invalid_argument);
+    BOOST_CHECK_THROW(nn::Dropout<double>(-0.1, rng), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(bad_layers_are_refused_by_name) {
+    StdRandom rng(1);
+    try {
+        nn::Conv2d<double>(nn::Conv2dOptions{.in_channels = 0, .out_channels = 4}, rng);
+        BOOST_FAIL("accepted zero input channels");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()).find("Conv2d(0, 4") != std::string::npos);
+    }
+    nn::Conv2d<double> conv(nn::Conv2dOptions{.in_channels = 1, .out_channels = 2}, rng);
+    try {
+        conv(Tensord(Array<double>(xt::zeros<double>({1, 3, 5, 5}))));
+        BOOST_FAIL("accepted three channels for one");
+    } catch (const ShapeError& e) {
+        BOOST_TEST(std::string(e.what()).find("conv2d") != std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
