@@ -25,7 +25,12 @@
 //             });
 //
 // It takes the inputs from the context (ctx.input(i)), not from captures, so that they carry
-// their graphs. An op recorded without one refuses create_graph with an error naming it.
+// their graphs. A third closure, the tangent rule, makes the op work in forward mode
+// (forward_mode.hpp):
+//
+//             [c](const TangentContext<T>& ctx) { return ctx.input(0) * ctx.tangent(0) * (2 * c); }
+//
+// An op recorded without them refuses create_graph, or a tangent, with an error naming it.
 //
 // The OpInfo need only live for the record_op call: the recorded node keeps its own copy, with
 // the name copied once per distinct name into storage that lives as long as the program (so a
@@ -67,7 +72,7 @@ bool should_record(std::initializer_list<Tensor<T>> inputs) {
 }
 
 /// The output of an op that is not being recorded (should_record was false). Anomaly mode still
-/// checks it. Ops whose backward would capture copies (labels, saved arrays) test should_record
+/// checks it. Ops whose backward would capture copies (labels, saved arrays) test needs_rules
 /// first and return this, so that evaluation under NoGradGuard allocates only outputs.
 template <class T>
 Tensor<T> unrecorded_result(const OpInfo& op, Array<T> value) {
@@ -76,35 +81,13 @@ Tensor<T> unrecorded_result(const OpInfo& op, Array<T> value) {
     return Tensor<T>(std::move(value));
 }
 
-/// Wraps value as the output of op applied to inputs; records backward on the tape when
-/// gradients are enabled and some input requires one. Otherwise the closure is dropped without
-/// ever being converted to a std::function, so unrecorded calls allocate nothing for the tape.
-template <class T, class Backward>
-Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
-                    Backward&& backward) {
-    if (has_tangent(inputs)) detail::throw_no_tangent_rule(op);
-    if (!op.differentiable || !should_record(inputs))
-        return unrecorded_result(op, std::move(value));
-    return detail::record_node<T>(op, std::move(value), inputs,
-                                  typename Node<T>::BackwardFn(std::forward<Backward>(backward)));
-}
-
-/// record_op with a differentiable backward as well (see the top of this file).
-template <class T, class Backward, class GraphBackward>
-Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
-                    Backward&& backward, GraphBackward&& graph_backward) {
-    if (has_tangent(inputs)) detail::throw_no_tangent_rule(op);
-    if (!op.differentiable || !should_record(inputs))
-        return unrecorded_result(op, std::move(value));
-    return detail::record_node<T>(
-        op, std::move(value), inputs,
-        typename Node<T>::BackwardFn(std::forward<Backward>(backward)),
-        typename Node<T>::GraphBackwardFn(std::forward<GraphBackward>(graph_backward)));
-}
-
-/// record_op with a differentiable backward and a tangent rule (forward mode,
-/// forward_mode.hpp): tangent(const TangentContext<T>&) returns the output's tangent, J times
-/// the inputs' tangents, computed with plain ops. It runs only when some input carries one.
+/// Wraps value as the output of op applied to inputs, with its three rules (see the top of
+/// this file): backward over arrays, graph_backward in tensor ops (create_graph) and tangent,
+/// which returns the output's tangent, J times the inputs' tangents, computed with plain ops
+/// (forward mode). backward and graph_backward are recorded on the tape when gradients are
+/// enabled and some input requires one; otherwise the closures are dropped without ever being
+/// converted to a std::function, so unrecorded calls allocate nothing for the tape. tangent runs
+/// only when some input carries a tangent.
 template <class T, class Backward, class GraphBackward, class Tangent>
 Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
                     Backward&& backward, GraphBackward&& graph_backward, Tangent&& tangent) {
@@ -118,6 +101,24 @@ Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tens
                   typename Node<T>::GraphBackwardFn(std::forward<GraphBackward>(graph_backward)));
     if (forward) detail::attach_tangent(op, output, inputs, std::forward<Tangent>(tangent));
     return output;
+}
+
+/// Without a tangent rule: a tangent reaching the op throws GraphError naming it.
+template <class T, class Backward, class GraphBackward>
+Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
+                    Backward&& backward, GraphBackward&& graph_backward) {
+    return record_op<T>(
+        op, std::move(value), inputs, std::forward<Backward>(backward),
+        std::forward<GraphBackward>(graph_backward),
+        [&op](const TangentContext<T>&) -> Tensor<T> { detail::throw_no_tangent_rule(op); });
+}
+
+/// With the ordinary backward only: create_graph and tangents refuse the op by name.
+template <class T, class Backward>
+Tensor<T> record_op(const OpInfo& op, Array<T> value, std::initializer_list<Tensor<T>> inputs,
+                    Backward&& backward) {
+    return record_op<T>(op, std::move(value), inputs, std::forward<Backward>(backward),
+                        typename Node<T>::GraphBackwardFn());
 }
 
 /// True if an op over these inputs needs its rules now: it would be recorded, or some input
