@@ -116,9 +116,9 @@ void for_each_output_row(const WindowGeometry& g, T* cols, Image* image, Line li
                 const std::ptrdiff_t to =
                     offset >= w ? 0 : std::min(ow_count, (w - 1 - offset) / sw + 1);
                 for (std::size_t oh = 0; oh < g.oh; ++oh, cols += g.ow) {
-                    const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * stride[0] +
-                                                                          i * dilation[0]) -
-                                              static_cast<std::ptrdiff_t>(padding[0]);
+                    const std::ptrdiff_t ih =
+                        static_cast<std::ptrdiff_t>(oh * stride[0] + i * dilation[0]) -
+                        static_cast<std::ptrdiff_t>(padding[0]);
                     if (ih < 0 || ih >= h) {
                         line(cols, static_cast<Image*>(nullptr), 0, 0);
                     } else {
@@ -160,9 +160,9 @@ void col2im_image_add(const WindowGeometry& g, const T* cols, T* image) {
                         });
 }
 
-#define XTGRAD_INSTANTIATE(T)                                     \
-    template void im2col(const WindowGeometry&, const T*, T, T*); \
-    template void col2im_add(const WindowGeometry&, const T*, T*); \
+#define XTGRAD_INSTANTIATE(T)                                        \
+    template void im2col(const WindowGeometry&, const T*, T, T*);    \
+    template void col2im_add(const WindowGeometry&, const T*, T*);   \
     template void im2col_image(const WindowGeometry&, const T*, T*); \
     template void col2im_image_add(const WindowGeometry&, const T*, T*);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)

@@ -56,9 +56,9 @@ void im2col_image(const WindowGeometry& g, const T* image, T* cols);
 template <class T>
 void col2im_image_add(const WindowGeometry& g, const T* cols, T* image);
 
-#define XTGRAD_EXTERN(T)                                                 \
-    extern template void im2col(const WindowGeometry&, const T*, T, T*); \
-    extern template void col2im_add(const WindowGeometry&, const T*, T*); \
+#define XTGRAD_EXTERN(T)                                                    \
+    extern template void im2col(const WindowGeometry&, const T*, T, T*);    \
+    extern template void col2im_add(const WindowGeometry&, const T*, T*);   \
     extern template void im2col_image(const WindowGeometry&, const T*, T*); \
     extern template void col2im_image_add(const WindowGeometry&, const T*, T*);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
