@@ -78,6 +78,17 @@ Tensor<T> transpose(const Tensor<T>& x, std::vector<std::size_t> permutation);
 template <class T>
 Tensor<T> reshape(const Tensor<T>& x, std::vector<std::ptrdiff_t> shape);
 
+// Shape helpers (reshapes: the gradient, second derivative and tangent are reshape's).
+/// Merges the axes from start_axis on: (N, C, H, W) -> (N, C H W) by default.
+template <class T>
+Tensor<T> flatten(const Tensor<T>& x, std::size_t start_axis = 1);
+/// Removes axis, which must have length 1.
+template <class T>
+Tensor<T> squeeze(const Tensor<T>& x, std::ptrdiff_t axis);
+/// Inserts a length-1 axis before position axis (0..rank; -1 appends one).
+template <class T>
+Tensor<T> unsqueeze(const Tensor<T>& x, std::ptrdiff_t axis);
+
 // Reductions.
 /// Sum of all elements (a rank-0 tensor).
 template <class T>
@@ -89,6 +100,10 @@ Tensor<T> mean(const Tensor<T>& x);
 template <class T>
 Tensor<T> mean(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims = false);
 
+/// Variance along axis: the mean squared deviation from the mean, times n / (n - 1) when
+/// unbiased (torch.var's default). Composed from mean, sub and square.
+template <class T>
+Tensor<T> var(const Tensor<T>& x, std::ptrdiff_t axis, bool unbiased = true, bool keepdims = false);
 /// The largest entry along axis. The gradient goes to the first maximum of each line (the
 /// lowest index on ties), as torch.max(dim) picks it.
 template <class T>

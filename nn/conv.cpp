@@ -95,8 +95,8 @@ std::string AvgPool2d<T>::describe() const {
 
 template <class T>
 Tensor<T> Flatten<T>::forward(const Tensor<T>& x) {
-    if (x.dimension() < 1) throw ShapeError("Flatten", x.shape(), "needs a batch axis");
-    return reshape(x, {static_cast<std::ptrdiff_t>(x.shape()[0]), -1});
+    if (x.dimension() < 2) throw ShapeError("Flatten", x.shape(), "needs (N, d1, ...)");
+    return flatten(x, 1);
 }
 
 #define XTGRAD_INSTANTIATE(T)    \

@@ -1,0 +1,71 @@
+// flatten, squeeze, unsqueeze and var (compositions of registry ops): values against xtensor,
+// derivatives of every order and tangents against finite differences, errors by name.
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+
+#include <xtensor/xmath.hpp>
+
+#include <xtgrad/autograd/gradcheck.hpp>
+#include <xtgrad/autograd/ops.hpp>
+
+#include "../support/random_arrays.hpp"
+
+using namespace xtgrad;
+using xtgrad::testing::TestRandom;
+
+namespace {
+
+void check_all_orders(const TensorFunction<double>& f, const Array<double>& x) {
+    GradcheckOptions o;
+    o.rtol = 1e-6;
+    o.atol = 1e-8;
+    BOOST_TEST(gradcheck<double>(f, {x}, o).ok);
+    BOOST_TEST(gradgradcheck<double>(f, {x}, o).ok);
+    BOOST_TEST(tangentcheck<double>(f, {x}, o).ok);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(shape_ops)
+
+BOOST_AUTO_TEST_CASE(reshaping_helpers) {
+    const Tensord x(Array<double>(xt::ones<double>({2, 3, 4, 5})));
+    BOOST_TEST((flatten(x).shape() == Shape{2, 60}));
+    BOOST_TEST((flatten(x, 2).shape() == Shape{2, 3, 20}));
+    BOOST_TEST((unsqueeze(x, 0).shape() == Shape{1, 2, 3, 4, 5}));
+    BOOST_TEST((unsqueeze(x, -1).shape() == Shape{2, 3, 4, 5, 1}));
+    BOOST_TEST((squeeze(unsqueeze(x, 2), 2).shape() == x.shape()));
+    BOOST_CHECK_THROW(squeeze(x, 1), ShapeError);
+    BOOST_CHECK_THROW(unsqueeze(x, 6), ShapeError);
+    BOOST_CHECK_THROW(flatten(x, 4), ShapeError);
+    TestRandom rng(41);
+    check_all_orders([](const auto& v) { return square(flatten(v[0])); },
+                     rng.uniform_array<double>({2, 3, 2}, -1, 1));
+}
+
+BOOST_AUTO_TEST_CASE(variance_biased_and_unbiased) {
+    TestRandom rng(42);
+    const Array<double> x = rng.uniform_array<double>({3, 5}, -2, 2);
+    const Array<double> m = xt::mean(x, {1});
+    for (const bool unbiased : {true, false}) {
+        const Array<double> got = var(Tensord(x), 1, unbiased).value();
+        for (std::size_t r = 0; r < 3; ++r) {
+            double total = 0;
+            for (std::size_t c = 0; c < 5; ++c) total += (x(r, c) - m(r)) * (x(r, c) - m(r));
+            BOOST_TEST(got(r) == total / (unbiased ? 4.0 : 5.0),
+                       boost::test_tools::tolerance(1e-14));
+        }
+        check_all_orders([unbiased](const auto& v) { return var(v[0], 0, unbiased, true); }, x);
+    }
+    const Tensord single(Array<double>{{1.0, 2.0}});
+    try {
+        var(single, 0);
+        BOOST_FAIL("the unbiased variance of one element was accepted");
+    } catch (const ShapeError& e) {
+        BOOST_TEST(std::string(e.what()).find("var") != std::string::npos);
+    }
+    BOOST_TEST(var(single, 0, false).value()(0) == 0.0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
