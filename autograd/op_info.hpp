@@ -47,6 +47,8 @@ struct OpInfo {
     X(max, true) \
     X(unfold, true) \
     X(fold, true) \
+    X(slice, true) \
+    X(embed, true) \
     X(one_hot, false) \
     X(greater, false) \
     X(greater_equal, false) \

@@ -89,6 +89,26 @@ Tensor<T> squeeze(const Tensor<T>& x, std::ptrdiff_t axis);
 template <class T>
 Tensor<T> unsqueeze(const Tensor<T>& x, std::ptrdiff_t axis);
 
+/// Positions start, start + step, ... below stop along axis (numpy's x[start:stop:step]).
+/// Throws ShapeError unless start <= stop <= the axis length and step > 0.
+template <class T>
+Tensor<T> slice(const Tensor<T>& x, std::ptrdiff_t axis, std::size_t start, std::size_t stop,
+                std::size_t step = 1);
+/// The adjoint of slice: zeros of shape with x placed at positions start + k step along axis.
+template <class T>
+Tensor<T> embed(const Tensor<T>& x, const Shape& shape, std::ptrdiff_t axis, std::size_t start,
+                std::size_t step = 1);
+/// Joins tensors along an existing axis (their other sizes must agree). Composed from embed.
+template <class T>
+Tensor<T> concat(const std::vector<Tensor<T>>& xs, std::ptrdiff_t axis);
+/// Joins equally shaped tensors along a new axis.
+template <class T>
+Tensor<T> stack(const std::vector<Tensor<T>>& xs, std::ptrdiff_t axis);
+/// before and after positions of value around x along axis (constant padding).
+template <class T>
+Tensor<T> pad(const Tensor<T>& x, std::ptrdiff_t axis, std::size_t before, std::size_t after,
+              T value = T(0));
+
 // Reductions.
 /// Sum of all elements (a rank-0 tensor).
 template <class T>

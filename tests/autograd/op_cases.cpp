@@ -7,6 +7,7 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xoperation.hpp>
 #include <xtensor/xsort.hpp>
+#include <xtensor/xstrided_view.hpp>
 
 #include <xtgrad/autograd/ops.hpp>
 
@@ -448,6 +449,37 @@ void add_window_family(std::map<std::string, std::vector<OpCase<T>>>& cases, Tes
                         const auto at = window_source(image, w, oh, ow, r, c);
                         if (at >= 0) out.data()[at] += cols(r, c);
                     }
+                return out;
+            }));
+    }
+    // slice and embed along an axis, with steps, of a middle and a last axis.
+    for (const auto& [shape, axis, start, stop, step] :
+         std::vector<std::tuple<Shape, std::ptrdiff_t, std::size_t, std::size_t, std::size_t>>{
+             {{3, 7, 2}, 1, 1, 6, 2}, {{4, 5}, -1, 0, 5, 1}, {{2, 6}, 0, 1, 2, 3}}) {
+        const auto a =
+            static_cast<std::size_t>(axis < 0 ? axis + std::ptrdiff_t(shape.size()) : axis);
+        const std::size_t count = (stop - start + step - 1) / step;
+        const std::string label = to_string(shape) + " axis " + std::to_string(axis) + " [" +
+                                  std::to_string(start) + ":" + std::to_string(stop) + ":" +
+                                  std::to_string(step) + "]";
+        // The positions as an xtensor view (the cases slice axis 0 or 1).
+        const auto positions = [=](auto& array) {
+            return a == 0 ? xt::strided_view(array, {xt::range(start, stop, step)})
+                          : xt::strided_view(array, {xt::all(), xt::range(start, stop, step)});
+        };
+        cases["slice"].push_back(unary_case<T>(
+            "slice " + label, rng.uniform_array<T>(shape, -1, 1),
+            [=](auto& x) { return slice(x, axis, start, stop, step); },
+            [=](auto& x) { return Array<T>(positions(x)); }));
+        Shape small = shape;
+        small[a] = count;
+        cases["embed"].push_back(unary_case<T>(
+            "embed into " + label, rng.uniform_array<T>(small, -1, 1),
+            [=](auto& x) { return embed(x, shape, axis, start, step); },
+            [=](auto& x) {
+                Array<T> out = xt::zeros<T>(shape);
+                auto view = positions(out);
+                std::copy(x.begin(), x.end(), view.begin());
                 return out;
             }));
     }

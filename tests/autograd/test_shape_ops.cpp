@@ -4,8 +4,6 @@
 
 #include <cmath>
 
-#include <xtensor/xmath.hpp>
-
 #include <xtgrad/autograd/gradcheck.hpp>
 #include <xtgrad/autograd/ops.hpp>
 
@@ -41,18 +39,21 @@ BOOST_AUTO_TEST_CASE(reshaping_helpers) {
     BOOST_CHECK_THROW(flatten(x, 4), ShapeError);
     TestRandom rng(41);
     check_all_orders([](const auto& v) { return square(flatten(v[0])); },
-                     rng.uniform_array<double>({2, 3, 2}, -1, 1));
+                     rng.uniform_array<double>(Shape{2, 3, 2}, -1, 1));
 }
 
 BOOST_AUTO_TEST_CASE(variance_biased_and_unbiased) {
     TestRandom rng(42);
-    const Array<double> x = rng.uniform_array<double>({3, 5}, -2, 2);
-    const Array<double> m = xt::mean(x, {1});
+    const Shape shape{3, 5};
+    const Array<double> x = rng.uniform_array<double>(shape, -2, 2);
     for (const bool unbiased : {true, false}) {
-        const Array<double> got = var(Tensord(x), 1, unbiased).value();
+        const Tensord variance = var(Tensord(x), 1, unbiased);
+        const Array<double>& got = variance.value();
         for (std::size_t r = 0; r < 3; ++r) {
+            double m = 0;
+            for (std::size_t c = 0; c < 5; ++c) m += x(r, c) / 5;
             double total = 0;
-            for (std::size_t c = 0; c < 5; ++c) total += (x(r, c) - m(r)) * (x(r, c) - m(r));
+            for (std::size_t c = 0; c < 5; ++c) total += (x(r, c) - m) * (x(r, c) - m);
             BOOST_TEST(got(r) == total / (unbiased ? 4.0 : 5.0),
                        boost::test_tools::tolerance(1e-14));
         }
@@ -66,6 +67,42 @@ BOOST_AUTO_TEST_CASE(variance_biased_and_unbiased) {
         BOOST_TEST(std::string(e.what()).find("var") != std::string::npos);
     }
     BOOST_TEST(var(single, 0, false).value()(0) == 0.0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(joining_ops)
+
+BOOST_AUTO_TEST_CASE(concat_stack_and_pad) {
+    const Array<double> a{{0.31, -0.72, 0.24}, {1.13, -0.41, 0.95}};
+    Array<double> b{-0.57, 0.66};
+    b.reshape({2, 1});
+    const Tensord joined_tensor = concat<double>({Tensord(a), Tensord(b)}, 1);
+    const Array<double>& joined = joined_tensor.value();
+    BOOST_TEST((joined.shape() == Shape{2, 4}));
+    BOOST_TEST(joined(1, 2) == a(1, 2));
+    BOOST_TEST(joined(1, 3) == b(1, 0));
+    const Tensord stacked_tensor = stack<double>({Tensord(a), Tensord(a)}, 0);
+    const Array<double>& stacked = stacked_tensor.value();
+    BOOST_TEST((stacked.shape() == Shape{2, 2, 3}));
+    BOOST_TEST(stacked(1, 1, 2) == a(1, 2));
+    const Tensord padded_tensor = pad(Tensord(a), 0, 1, 2, -5.0);
+    const Array<double>& padded = padded_tensor.value();
+    BOOST_TEST((padded.shape() == Shape{5, 3}));
+    BOOST_TEST(padded(0, 1) == -5.0);
+    BOOST_TEST(padded(2, 1) == a(1, 1));
+    BOOST_TEST(padded(4, 2) == -5.0);
+    check_all_orders(
+        [&](const auto& v) {
+            return square(concat<double>({v[0], pad(v[0], 1, 2, 0, 0.5)}, 1));
+        },
+        a);
+    check_all_orders([](const auto& v) { return stack<double>({v[0], square(v[0])}, -1); }, a);
+    BOOST_CHECK_THROW(
+        concat<double>({Tensord(a), Tensord(Array<double>(xt::zeros<double>({3, 3})))}, 1),
+        ShapeError);
+    BOOST_CHECK_THROW(slice(Tensord(a), 1, 2, 4), ShapeError);
+    BOOST_CHECK_THROW(slice(Tensord(a), 1, 0, 2, 0), ShapeError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
