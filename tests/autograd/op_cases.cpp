@@ -9,6 +9,7 @@
 #include <xtensor/xsort.hpp>
 #include <xtensor/xstrided_view.hpp>
 
+#include <xtgrad/autograd/op_info.hpp>
 #include <xtgrad/autograd/ops.hpp>
 
 #include "../support/random_arrays.hpp"
@@ -513,6 +514,13 @@ std::map<std::string, std::vector<OpCase<T>>> op_cases() {
     add_edge_family(cases, rng);
     add_window_family(cases, rng);
     return cases;
+}
+
+std::vector<std::string> differentiable_op_names() {
+    std::vector<std::string> names;
+    for (const OpInfo* op : builtin_ops())
+        if (op->differentiable) names.emplace_back(op->name);
+    return names;
 }
 
 template std::map<std::string, std::vector<OpCase<float>>> op_cases();

@@ -28,6 +28,9 @@ struct OpCase {
 template <class T>
 std::map<std::string, std::vector<OpCase<T>>> op_cases();
 
+/// Names of the built-in ops that have gradients (op_info.hpp), in declaration order.
+std::vector<std::string> differentiable_op_names();
+
 extern template std::map<std::string, std::vector<OpCase<float>>> op_cases();
 extern template std::map<std::string, std::vector<OpCase<double>>> op_cases();
 

@@ -15,16 +15,7 @@
 namespace bdata = boost::unit_test::data;
 using namespace xtgrad;
 
-namespace {
-
-std::vector<std::string> differentiable_op_names() {
-    std::vector<std::string> names;
-    for (const OpInfo* op : builtin_ops())
-        if (op->differentiable) names.emplace_back(op->name);
-    return names;
-}
-
-}  // namespace
+using testing::differentiable_op_names;
 
 BOOST_AUTO_TEST_SUITE(ops_tangents)
 
