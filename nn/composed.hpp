@@ -28,6 +28,9 @@ template <class T>
 Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window) {
     return xtgrad::max_pool2d(x, window);
 }
+/// Training-mode batch normalisation from mean, sub, square, sqrt and div.
+template <class T>
+Tensor<T> batch_norm(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, T eps);
 template <class T>
 Tensor<T> euclidean_loss(const Tensor<T>& logits, std::span<const Label> labels);
 template <class T>

@@ -21,6 +21,7 @@ enum class GeluApproximation {
     X(linear) \
     X(conv2d) \
     X(max_pool2d) \
+    X(batch_norm) \
     X(gelu_tanh) \
     X(gelu_erf) \
     X(euclidean_loss) \
@@ -36,6 +37,20 @@ XTGRAD_NN_FUSED_OPS(XTGRAD_DECLARE_NN_OP_INFO)
 
 /// Every fused nn op, in declaration order.
 std::span<const OpInfo* const> fused_ops();
+
+/// Per-channel statistics of a batch (N, C, ...): the mean and the biased variance over every
+/// axis but 1, and how many values each channel has.
+template <class T>
+struct BatchStatistics {
+    Array<T> mean;
+    Array<T> variance;
+    std::size_t count = 0;
+};
+
+/// The statistics of x (N, C, ...), accumulated in double (two passes: the variance is never
+/// negative). Throws ShapeError naming batch_norm for a rank below 2 or one value per channel.
+template <class T>
+BatchStatistics<T> batch_statistics(const Array<T>& x);
 
 namespace fused {
 
@@ -68,6 +83,16 @@ Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
 /// kept for the backward.
 template <class T>
 Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window);
+
+/// Batch normalisation in training mode: x (N, C, ...) normalised per channel by its batch
+/// mean and biased variance (batch_statistics), (x - mean) / sqrt(variance + eps), then times
+/// weight and plus bias (each (C), either may be undefined). When statistics is given, they
+/// are stored there (for running averages). Throws ShapeError naming batch_norm for a weight or
+/// bias of another length, and as batch_statistics does.
+/// Backward: dx = weight / (M sqrt(variance + eps)) (M dy - sum dy - x^ sum dy x^) per channel.
+template <class T>
+Tensor<T> batch_norm(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, T eps,
+                     BatchStatistics<T>* statistics = nullptr);
 
 /// 1/(2N) sum_n ||t_n - x_n||^2 with t the one-hot labels (or the given targets).
 template <class T>

@@ -16,6 +16,9 @@ void Module<T>::check_new_name(const std::string& name) const {
     for (const auto& [existing, _] : parameters_)
         if (existing == name)
             throw std::invalid_argument("'" + name + "' is already a parameter of " + describe());
+    for (const auto& [existing, _] : buffers_)
+        if (existing == name)
+            throw std::invalid_argument("'" + name + "' is already a buffer of " + describe());
     for (const auto& [existing, _] : children_)
         if (existing == name)
             throw std::invalid_argument("'" + name + "' is already a submodule of " + describe());
@@ -31,6 +34,15 @@ Tensor<T>& Module<T>::register_parameter(std::string name, Tensor<T> value) {
 }
 
 template <class T>
+Tensor<T>& Module<T>::register_buffer(std::string name, Array<T> value) {
+    check_new_name(name);
+    Tensor<T> buffer(std::move(value));
+    buffer.set_name(name);
+    buffers_.emplace_back(std::move(name), std::move(buffer));
+    return buffers_.back().second;
+}
+
+template <class T>
 void Module<T>::add_child(std::string name, Ptr module) {
     if (!module) throw std::invalid_argument("register_module('" + name + "'): null module");
     check_new_name(name);
@@ -39,16 +51,23 @@ void Module<T>::add_child(std::string name, Ptr module) {
 }
 
 template <class T>
-void Module<T>::collect(const std::string& prefix,
+void Module<T>::collect(Slots Module::*slots, const std::string& prefix,
                         std::vector<std::pair<std::string, Tensor<T>>>& out) const {
-    for (const auto& [name, tensor] : parameters_) out.emplace_back(prefix + name, tensor);
-    for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out);
+    for (const auto& [name, tensor] : this->*slots) out.emplace_back(prefix + name, tensor);
+    for (const auto& [name, child] : children_) child->collect(slots, prefix + name + ".", out);
 }
 
 template <class T>
 std::vector<std::pair<std::string, Tensor<T>>> Module<T>::named_parameters() const {
     std::vector<std::pair<std::string, Tensor<T>>> out;
-    collect("", out);
+    collect(&Module::parameters_, "", out);
+    return out;
+}
+
+template <class T>
+std::vector<std::pair<std::string, Tensor<T>>> Module<T>::named_buffers() const {
+    std::vector<std::pair<std::string, Tensor<T>>> out;
+    collect(&Module::buffers_, "", out);
     return out;
 }
 
@@ -60,17 +79,29 @@ std::vector<Tensor<T>> Module<T>::parameters() const {
 }
 
 template <class T>
-Tensor<T>& Module<T>::parameter(std::string_view path) {
+Tensor<T>* Module<T>::find(Slots Module::*slots, std::string_view path) {
     const auto dot = path.find('.');
     const std::string_view head = path.substr(0, dot);
     if (dot == std::string_view::npos) {
-        for (auto& [name, tensor] : parameters_)
-            if (name == head) return tensor;
+        for (auto& [name, tensor] : this->*slots)
+            if (name == head) return &tensor;
     } else {
         for (auto& [name, child] : children_)
-            if (name == head) return child->parameter(path.substr(dot + 1));
+            if (name == head) return child->find(slots, path.substr(dot + 1));
     }
+    return nullptr;
+}
+
+template <class T>
+Tensor<T>& Module<T>::parameter(std::string_view path) {
+    if (Tensor<T>* slot = find(&Module::parameters_, path)) return *slot;
     throw std::out_of_range("no parameter '" + std::string(path) + "' in " + describe());
+}
+
+template <class T>
+Tensor<T>& Module<T>::buffer(std::string_view path) {
+    if (Tensor<T>* slot = find(&Module::buffers_, path)) return *slot;
+    throw std::out_of_range("no buffer '" + std::string(path) + "' in " + describe());
 }
 
 template <class T>

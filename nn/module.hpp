@@ -91,6 +91,13 @@ class Module {
     /// Total number of parameter elements.
     std::size_t parameter_count() const;
 
+    /// Buffers: state that is not trained but saved with the model (batch norm's running
+    /// statistics), named and ordered like parameters ("bn1.running_mean"). They never require
+    /// gradients; the module updates them itself.
+    std::vector<std::pair<std::string, Tensor<T>>> named_buffers() const;
+    /// The slot holding a buffer, by path; throws std::out_of_range naming it if unknown.
+    Tensor<T>& buffer(std::string_view path);
+
     void zero_grad();
     /// Training mode (the default) or evaluation mode, for this module and its submodules.
     void train(bool training = true);
@@ -103,6 +110,8 @@ class Module {
     /// Registers a parameter under name (no dots, unique in this module) and returns its slot,
     /// which stays valid for the module's lifetime.
     Tensor<T>& register_parameter(std::string name, Tensor<T> value);
+    /// Registers a buffer under name (no dots, unique in this module) and returns its slot.
+    Tensor<T>& register_buffer(std::string name, Array<T> value);
     /// Registers a submodule under name and returns it as a holder.
     template <class M>
     ModuleHolder<M> register_module(std::string name, ModuleHolder<M> module) {
@@ -123,10 +132,13 @@ class Module {
   private:
     void add_child(std::string name, Ptr module);
     void check_new_name(const std::string& name) const;
-    void collect(const std::string& prefix,
+    using Slots = std::deque<std::pair<std::string, Tensor<T>>>;  // slots never move
+    void collect(Slots Module::*slots, const std::string& prefix,
                  std::vector<std::pair<std::string, Tensor<T>>>& out) const;
+    Tensor<T>* find(Slots Module::*slots, std::string_view path);  // null if absent
 
-    std::deque<std::pair<std::string, Tensor<T>>> parameters_;  // slots never move
+    Slots parameters_;
+    Slots buffers_;
     std::vector<std::pair<std::string, Ptr>> children_;
     bool training_ = true;
 };

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "xtgrad/nn/activations.hpp"
+#include "xtgrad/nn/batch_norm.hpp"
 #include "xtgrad/nn/check.hpp"
 #include "xtgrad/nn/composed.hpp"
 #include "xtgrad/nn/composed_guard.hpp"

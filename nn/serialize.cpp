@@ -4,40 +4,64 @@
 
 namespace xtgrad::nn {
 
+namespace {
+
+/// A kind of module state: how it is listed and where it lives in the archive.
 template <class T>
-void store_parameters(io::Archive& archive, const Module<T>& module, const std::string& prefix) {
-    for (const auto& [name, tensor] : module.named_parameters())
-        archive.put(prefix + name, tensor.value());
+struct StateKind {
+    const char* noun;
+    const char* prefix;
+    std::vector<std::pair<std::string, Tensor<T>>> (Module<T>::*named)() const;
+};
+
+template <class T>
+constexpr StateKind<T> kKinds[] = {{"parameter", "param/", &Module<T>::named_parameters},
+                                   {"buffer", "buffer/", &Module<T>::named_buffers}};
+
+}  // namespace
+
+template <class T>
+void store_module_state(io::Archive& archive, const Module<T>& module) {
+    for (const auto& kind : kKinds<T>)
+        for (const auto& [name, tensor] : (module.*kind.named)())
+            archive.put(kind.prefix + name, tensor.value());
 }
 
 template <class T>
-void restore_parameters(const io::Archive& archive, Module<T>& module, const std::string& prefix) {
-    std::set<std::string> expected;
-    for (const auto& [name, tensor] : module.named_parameters()) {
-        expected.insert(prefix + name);
-        if (!archive.contains(prefix + name))
-            throw io::ArchiveError(archive.source(), "has no parameter '" + name + "' of " +
-                                                         module.describe() +
-                                                         ": it was saved from another model");
-        const Array<T>& saved = archive.array<T>(prefix + name);
-        if (saved.shape() != tensor.shape())
-            throw io::ArchiveError(
-                archive.source(), "parameter '" + name + "' has shape " + to_string(saved.shape()) +
-                                      ", the model's is " + to_string(tensor.shape()) +
-                                      ": it was saved from another model");
+void restore_module_state(const io::Archive& archive, Module<T>& module) {
+    for (const auto& kind : kKinds<T>) {
+        const std::string prefix = kind.prefix;
+        const std::string noun = kind.noun;
+        std::set<std::string> expected;
+        for (const auto& [name, tensor] : (module.*kind.named)()) {
+            expected.insert(prefix + name);
+            if (!archive.contains(prefix + name))
+                throw io::ArchiveError(archive.source(), "has no " + noun + " '" + name + "' of " +
+                                                             module.describe() +
+                                                             ": it was saved from another model");
+            const Array<T>& saved = archive.array<T>(prefix + name);
+            if (saved.shape() != tensor.shape())
+                throw io::ArchiveError(archive.source(), noun + " '" + name + "' has shape " +
+                                                             to_string(saved.shape()) +
+                                                             ", the model's is " +
+                                                             to_string(tensor.shape()) +
+                                                             ": it was saved from another model");
+        }
+        for (const auto& [name, entry] : archive.entries())
+            if (name.rfind(prefix, 0) == 0 && !expected.count(name))
+                throw io::ArchiveError(archive.source(),
+                                       "holds " + noun + " '" + name.substr(prefix.size()) +
+                                           "', which " + module.describe() + " does not have");
     }
-    for (const auto& [name, entry] : archive.entries())
-        if (name.rfind(prefix, 0) == 0 && !expected.count(name))
-            throw io::ArchiveError(archive.source(), "holds parameter '" +
-                                                         name.substr(prefix.size()) + "', which " +
-                                                         module.describe() + " does not have");
-    for (auto& [name, tensor] : module.named_parameters())
-        tensor.mutable_value() = archive.array<T>(prefix + name);
+    for (const auto& kind : kKinds<T>)
+        for (auto& [name, tensor] : (module.*kind.named)())
+            tensor.mutable_value() = archive.array<T>(kind.prefix + name);
 }
 
-template void store_parameters(io::Archive&, const Module<float>&, const std::string&);
-template void store_parameters(io::Archive&, const Module<double>&, const std::string&);
-template void restore_parameters(const io::Archive&, Module<float>&, const std::string&);
-template void restore_parameters(const io::Archive&, Module<double>&, const std::string&);
+#define XTGRAD_INSTANTIATE(T)                                         \
+    template void store_module_state(io::Archive&, const Module<T>&); \
+    template void restore_module_state(const io::Archive&, Module<T>&);
+XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
+#undef XTGRAD_INSTANTIATE
 
 }  // namespace xtgrad::nn

@@ -19,6 +19,7 @@ struct StoredParameter {
     std::string path;       // the module tree's name ("fc1.weight")
     std::string file_name;  // the file's name ("0.weight" in the pytorch layout)
     bool transposed;        // a Linear's weight in the pytorch layout
+    bool buffer;            // a buffer (batch norm's running statistics), not a parameter
     Tensor<T> parameter;
 };
 
@@ -30,7 +31,10 @@ void collect(const Module<T>& module, WeightLayout layout, const std::string& pa
         if (name.find('.') == std::string::npos)  // this module's own, not a child's
             out.push_back({path + name, file_name + name,
                            pytorch && name == "weight" && dynamic_cast<const Linear<T>*>(&module),
-                           p});
+                           false, p});
+    for (const auto& [name, b] : module.named_buffers())
+        if (name.find('.') == std::string::npos)
+            out.push_back({path + name, file_name + name, false, true, b});
     const bool by_position = pytorch && dynamic_cast<const Sequential<T>*>(&module);
     const auto& children = module.children();
     for (std::size_t i = 0; i < children.size(); ++i) {
@@ -121,7 +125,7 @@ void load_weights(const std::filesystem::path& file, Module<T>& module,
             fail(tensor + " is " + io::dtype_name(found->second) + ", the model's parameter is " +
                  io::dtype_name<T>());
         Array<T> in_model = transposed_if(p.transposed, *value);
-        Tensor<T>& slot = module.parameter(p.path);
+        Tensor<T>& slot = p.buffer ? module.buffer(p.path) : module.parameter(p.path);
         if (in_model.shape() != slot.shape())
             fail(tensor + " has shape " + xtgrad::to_string(value->shape()) + " (" +
                  weight_layout_name(*layout) + " layout); the model's '" + p.path + "' is " +

@@ -1,4 +1,4 @@
-// A module's parameters in files that PyTorch and numpy read, and back: safetensors
+// A module's parameters and buffers in files that PyTorch and numpy read, and back: safetensors
 // (".safetensors") or numpy's .npz (".npz"), chosen by the file's extension.
 //
 //     nn::save_weights("mlp.safetensors", *model, nn::WeightLayout::pytorch);
@@ -11,6 +11,8 @@
 // the children of a Sequential named by position as torch.nn.Sequential names them ("0.weight",
 // "2.bias" for make_mlp's fc1 and fc2); children of other modules keep their names ("fc1.bias").
 // The file's metadata says which ("format": "xtgrad weights", "layout": "xtgrad" | "pytorch").
+// Buffers sit beside parameters under their names ("1.running_mean"), as in a state_dict;
+// batch norm's integer num_batches_tracked is not stored (load into PyTorch with strict=False).
 #pragma once
 
 #include <array>
@@ -33,7 +35,7 @@ template <class T>
 void save_weights(const std::filesystem::path& file, const Module<T>& module,
                   WeightLayout layout = WeightLayout::xtgrad);
 
-/// Loads every parameter of module. A file read in the layout its metadata names; one without
+/// Loads every parameter and buffer of module. A file read in the layout its metadata names; one without
 /// (written by PyTorch or numpy) in `layout_if_unnamed`, which it then needs. Throws
 /// io::FormatError naming the file and the tensor if one is missing, extra, of another shape or
 /// of another dtype (and the format's own error for a malformed file). On error the module is

@@ -37,7 +37,7 @@ void save_checkpoint(const std::filesystem::path& file, const Trainer<T>& traine
     archive.put("format", std::string(kFormat));
     archive.put("history", history.to_json().dump());
     archive.put("rng", rng.state());
-    nn::store_parameters(archive, trainer.model());
+    nn::store_module_state(archive, trainer.model());
     trainer.optimizer().store_state(archive, optimizer_parameter_names(trainer));
     if (trainer.schedule()) trainer.schedule()->store_state(archive);
     const EpochState& state = trainer.state();
@@ -65,7 +65,7 @@ RunMetrics load_checkpoint(const std::filesystem::path& file, Trainer<T>& traine
     }
     if (check_settings) check_settings(history.config);
 
-    nn::restore_parameters(archive, trainer.model());
+    nn::restore_module_state(archive, trainer.model());
     trainer.optimizer().restore_state(archive, optimizer_parameter_names(trainer));
     if (trainer.schedule()) {
         trainer.schedule()->restore_state(archive);

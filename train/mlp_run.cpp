@@ -6,8 +6,10 @@
 #include "xtgrad/autograd/blas.hpp"
 #include "xtgrad/autograd/tape.hpp"
 #include "xtgrad/io/npy.hpp"
+#include "xtgrad/nn/batch_norm.hpp"
 #include "xtgrad/nn/composed_guard.hpp"
 #include "xtgrad/nn/conv.hpp"
+#include "xtgrad/nn/dropout.hpp"
 #include "xtgrad/nn/linear.hpp"
 #include "xtgrad/nn/sequential.hpp"
 #include "xtgrad/nn/weights.hpp"
@@ -50,6 +52,9 @@ typename nn::Module<T>::Ptr make_cnn(const RunConfig& config, RandomEngine& rng)
                                                                    .kernel = {5, 5},
                                                                    .padding = {2, 2}},
                                                  rng));
+        if (config.batch_norm)
+            net->add("bn" + layer, std::make_shared<nn::BatchNorm2d<T>>(
+                                       nn::BatchNormOptions{.num_features = out}));
         net->add("act" + layer, nn::make_activation<T>(config.act));
         net->add("pool" + layer, std::make_shared<nn::MaxPool2d<T>>());
         channels = out;
@@ -68,6 +73,8 @@ typename nn::Module<T>::Ptr make_cnn(const RunConfig& config, RandomEngine& rng)
         net->add("act" + std::to_string(i + 3), nn::make_activation<T>(config.act));
         features = config.hidden[i];
     }
+    if (config.dropout > 0)
+        net->add("dropout", std::make_shared<nn::Dropout<T>>(config.dropout, rng));
     net->add("fc" + std::to_string(config.hidden.size() + 1), linear(kClasses));
     return net;
 }

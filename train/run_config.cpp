@@ -71,6 +71,10 @@ std::vector<std::string> validate(const RunConfig& c) {
         errors.push_back("gemm onednn: this build of xtgrad has no oneDNN");
     if (c.warmup_epochs > 0 && c.warmup_steps > 0)
         errors.push_back("warmup-epochs and warmup-steps: give one of them");
+    if (c.model != ModelKind::cnn && c.batch_norm)
+        errors.push_back("batch-norm: only --model cnn has batch normalisation");
+    if (c.model != ModelKind::cnn && c.dropout > 0)
+        errors.push_back("dropout: only --model cnn has dropout");
     if (c.lr_schedule == ScheduleKind::multistep && c.lr_milestones.empty())
         errors.push_back("lr-schedule multistep needs --lr-milestones, e.g. 5,8");
     if (c.lr_schedule == ScheduleKind::plateau && !(c.lr_gamma < 1))

@@ -38,6 +38,10 @@ std::optional<std::string> increasing(const std::vector<std::size_t>& values);
     X(model, "model", ModelKind, ModelKind::mlp, must_match, none, \
       "mlp, or cnn: two 5x5 convolutions (16, 32 channels) with ReLU and 2x2 max pooling, then " \
       "the --hidden layers and 10 outputs, in PyTorch's default initialisation") \
+    X(batch_norm, "batch-norm", bool, false, must_match, none, \
+      "cnn: batch normalisation (BatchNorm2d) after each convolution") \
+    X(dropout, "dropout", double, 0, must_match, fraction_below_one, \
+      "cnn: dropout probability before the output layer (0 = none)") \
     X(hidden, "hidden", std::vector<std::size_t>, {128}, must_match, layer_sizes, \
       "hidden layer sizes, e.g. 128 or 256,128") \
     X(act, "act", nn::Activation, nn::Activation::relu, must_match, none, \

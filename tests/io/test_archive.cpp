@@ -135,14 +135,14 @@ BOOST_AUTO_TEST_CASE(model_and_optimizer_state_round_trip_and_mismatches_are_nam
     std::vector<std::string> names;
     for (const auto& [name, p] : model->named_parameters()) names.push_back(name);
     Archive a;
-    nn::store_parameters(a, *model);
+    nn::store_module_state(a, *model);
     sgd.store_state(a, names);
     save_archive(dir / "m.ckpt", a);
 
     auto copy = nn::make_mlp<double>({{4, 3, 2}, nn::Activation::relu}, rng);
     optim::SGD<double> copy_sgd(copy->parameters(), {.lr = 0.5, .momentum = 0.9});
     const Archive loaded = load_archive(dir / "m.ckpt");
-    nn::restore_parameters(loaded, *copy);
+    nn::restore_module_state(loaded, *copy);
     copy_sgd.restore_state(loaded, names);
     BOOST_TEST(copy->parameter("fc1.weight").value() == model->parameter("fc1.weight").value(),
                boost::test_tools::per_element());
@@ -179,16 +179,16 @@ BOOST_AUTO_TEST_CASE(model_and_optimizer_state_round_trip_and_mismatches_are_nam
                          "holds the state of optimizer 'none', not 'sgd'");
 
     auto wider = nn::make_mlp<double>({{4, 5, 2}, nn::Activation::relu}, rng);
-    expect_archive_error([&] { nn::restore_parameters(loaded, *wider); },
+    expect_archive_error([&] { nn::restore_module_state(loaded, *wider); },
                          "parameter 'fc1.weight' has shape (4, 3), the model's is (4, 5)");
     auto deeper = nn::make_mlp<double>({{4, 3, 2, 2}, nn::Activation::relu}, rng);
-    expect_archive_error([&] { nn::restore_parameters(loaded, *deeper); },
+    expect_archive_error([&] { nn::restore_module_state(loaded, *deeper); },
                          "has no parameter 'fc3.weight'");
     auto shallow = nn::make_mlp<double>({{4, 3}, nn::Activation::relu}, rng);
-    expect_archive_error([&] { nn::restore_parameters(loaded, *shallow); },
+    expect_archive_error([&] { nn::restore_module_state(loaded, *shallow); },
                          "holds parameter 'fc2.bias', which");
     auto single = nn::make_mlp<float>({{4, 3, 2}, nn::Activation::relu}, rng);
-    expect_archive_error([&] { nn::restore_parameters(loaded, *single); },
+    expect_archive_error([&] { nn::restore_module_state(loaded, *single); },
                          "is not a float32 array");
 }
 

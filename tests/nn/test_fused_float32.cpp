@@ -112,6 +112,13 @@ std::map<std::string, std::vector<Case>> cases() {
                 return nn::fused::conv2d(v[0], v[1], bias ? v[2] : Tensor<T>(), options);
             }));
     }
+    const std::vector<Array<double>> batch = {representable(rng, {4, 3, 3, 2}, -2, 3),
+                                              representable(rng, {3}, 0.5, 1.5),
+                                              representable(rng, {3}, -1, 1)};
+    all["batch_norm"].push_back(make_case("batch_norm", batch, [](const auto& v) {
+        using T = typename std::decay_t<decltype(v[0])>::value_type;
+        return nn::fused::batch_norm(v[0], v[1], v[2], T(1e-5));
+    }));
     return all;
 }
 

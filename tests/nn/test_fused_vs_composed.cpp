@@ -223,6 +223,28 @@ std::map<std::string, std::vector<Case>> fused_op_cases() {
                      options);
              }});
     }
+    // Batch norm: images, a batch of one image, (N, C) and (N, C, L), with and without affine.
+    for (const auto& [shape, affine] : std::vector<std::pair<Shape, bool>>{
+             {{3, 2, 4, 5}, true}, {{1, 3, 3, 2}, true}, {{6, 4}, false}, {{4, 3, 5}, true}}) {
+        std::vector<Array<T>> inputs = {rng.uniform_array<T>(shape, -2, 3)};
+        if (affine) {
+            inputs.push_back(rng.uniform_array<T>({shape[1]}, 0.5, 1.5));
+            inputs.push_back(rng.uniform_array<T>({shape[1]}, -1, 1));
+        }
+        const auto weight = [affine](const auto& v) { return affine ? v[1] : Tensor<T>(); };
+        const auto bias = [affine](const auto& v) { return affine ? v[2] : Tensor<T>(); };
+        cases["batch_norm"].push_back(
+            {"batch_norm " + to_string(shape) + (affine ? " affine" : ""), [=] {
+                 return check_backward<T>(
+                     [=](const auto& v) {
+                         return nn::fused::batch_norm(v[0], weight(v), bias(v), T(1e-5));
+                     },
+                     [=](const auto& v) {
+                         return nn::composed::batch_norm(v[0], weight(v), bias(v), T(1e-5));
+                     },
+                     inputs, options);
+             }});
+    }
     return cases;
 }
 

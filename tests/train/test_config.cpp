@@ -73,6 +73,19 @@ BOOST_AUTO_TEST_CASE(each_bad_value_gets_a_message) {
                              c.lr_gamma = 2;
                          }),
                          "lr-gamma must be below 1"));
+    BOOST_TEST(
+        has_error(with([](auto& c) { c.batch_norm = true; }), "batch-norm: only --model cnn"));
+    BOOST_TEST(has_error(with([](auto& c) { c.dropout = 0.5; }), "dropout: only --model cnn"));
+    BOOST_TEST(has_error(with([](auto& c) {
+                             c.model = ModelKind::cnn;
+                             c.dropout = 1;
+                         }),
+                         "dropout must be in [0, 1)"));
+    BOOST_TEST(validate(with([](auto& c) {
+                   c.model = ModelKind::cnn;
+                   c.batch_norm = true;
+                   c.dropout = 0.25;
+               })).empty());
 }
 
 BOOST_AUTO_TEST_CASE(json_keys_and_types_are_checked) {
@@ -163,7 +176,7 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
     json["gemm"] = "openblas";
     apply_json(changed, json);
     BOOST_TEST(to_json(changed) == json);
-    BOOST_TEST(fields == 46u);
+    BOOST_TEST(fields == 48u);
     const nlohmann::json defaults = to_json(RunConfig{});
     std::size_t must_match = 0;
     for_each_field(changed, [&](const FieldInfo& field, const auto&) {
@@ -180,7 +193,7 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
         BOOST_TEST(refused == (field.on_resume == OnResume::must_match), field.key);
         must_match += refused;
     });
-    BOOST_TEST(must_match == 33u);
+    BOOST_TEST(must_match == 35u);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_file_is_named) {
