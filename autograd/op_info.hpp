@@ -40,6 +40,7 @@ struct OpInfo {
     X(sqrt, true) \
     X(abs, true) \
     X(maximum, true) \
+    X(where, true) \
     X(clamp, true) \
     X(softmax, true) \
     X(log_softmax, true) \
@@ -49,6 +50,8 @@ struct OpInfo {
     X(fold, true) \
     X(slice, true) \
     X(embed, true) \
+    X(index_select, true) \
+    X(index_add, true) \
     X(one_hot, false) \
     X(greater, false) \
     X(greater_equal, false) \

@@ -34,6 +34,13 @@ Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b);
 template <class T>
 Tensor<T> maximum(const Tensor<T>& a, const Tensor<T>& b);
 
+/// mask ? a : b elementwise; mask, a and b broadcast together. mask is a constant (never
+/// differentiated; nonzero means true), e.g. from greater. The gradient goes to a where the mask
+/// holds and to b elsewhere. Unlike mask * a + (1 - mask) * b, an inf or nan in the branch not
+/// taken never reaches the output.
+template <class T>
+Tensor<T> where(const Tensor<T>& mask, const Tensor<T>& a, const Tensor<T>& b);
+
 // Elementwise, unary.
 template <class T>
 Tensor<T> neg(const Tensor<T>& x);
@@ -65,7 +72,9 @@ template <class T>
 Tensor<T> clamp(const Tensor<T>& x, T low, T high);
 
 // Linear algebra and shape.
-/// 2-D matrix product through BLAS gemm; the backward uses gemm's transpose flags.
+/// 2-D matrix product through BLAS gemm; the backward uses gemm's transpose flags. A batch
+/// (B, m, k) times (B, k, n) gives (B, m, n), one product per entry; (B, m, k) times (k, n) is
+/// one product over the B m rows. Batches are composed from 2-D products (slice, stack).
 template <class T>
 Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b);
 /// Reverses the axes (a matrix transpose for 2-D).
@@ -98,6 +107,16 @@ Tensor<T> slice(const Tensor<T>& x, std::ptrdiff_t axis, std::size_t start, std:
 template <class T>
 Tensor<T> embed(const Tensor<T>& x, const Shape& shape, std::ptrdiff_t axis, std::size_t start,
                 std::size_t step = 1);
+/// The slices at indices along axis, in their order (repeats allowed): x[..., indices, ...].
+/// Throws std::out_of_range naming the first index outside the axis.
+template <class T>
+Tensor<T> index_select(const Tensor<T>& x, std::ptrdiff_t axis,
+                       std::span<const std::size_t> indices);
+/// The adjoint of index_select: zeros of shape with x's k-th slice along axis added at
+/// indices[k] (repeated indices add up).
+template <class T>
+Tensor<T> index_add(const Tensor<T>& x, const Shape& shape, std::ptrdiff_t axis,
+                    std::span<const std::size_t> indices);
 /// Joins tensors along an existing axis (their other sizes must agree). Composed from embed.
 template <class T>
 Tensor<T> concat(const std::vector<Tensor<T>>& xs, std::ptrdiff_t axis);
@@ -128,6 +147,13 @@ Tensor<T> var(const Tensor<T>& x, std::ptrdiff_t axis, bool unbiased = true, boo
 /// lowest index on ties), as torch.max(dim) picks it.
 template <class T>
 Tensor<T> max(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims = false);
+/// log(sum(exp(x))) along axis, shifted by the (constant) maximum so that it never overflows.
+template <class T>
+Tensor<T> logsumexp(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims = false);
+/// Index of the largest entry of every line along axis (the first on ties), as a constant
+/// tensor of indices with that axis removed (kept with length 1 if keepdims).
+template <class T>
+Tensor<T> argmax(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims = false);
 /// The smallest entry along axis (-max(-x)); the gradient goes to the first minimum.
 template <class T>
 Tensor<T> min(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims = false);

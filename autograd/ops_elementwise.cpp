@@ -1,4 +1,6 @@
-// Binary elementwise ops with broadcasting, and comparison masks.
+// Binary elementwise ops with broadcasting, where, and comparison masks.
+#include <xtensor/xoperation.hpp>
+
 #include "xtgrad/autograd/custom_op.hpp"
 #include "xtgrad/autograd/graph_rules.hpp"
 #include "xtgrad/autograd/kernels.hpp"
@@ -170,6 +172,48 @@ Tensor<T> maximum(const Tensor<T>& a, const Tensor<T>& b) {
 
 namespace {
 
+/// mask ? a : b over the broadcast shape of the three (checked first: the error names where).
+template <class T>
+Array<T> select(const Array<T>& mask, const Array<T>& a, const Array<T>& b) {
+    broadcast_shapes("where", broadcast_shapes("where", mask.shape(), a.shape()), b.shape());
+    return xt::where(xt::not_equal(mask, T(0)), a, b);
+}
+
+}  // namespace
+
+template <class T>
+Tensor<T> where(const Tensor<T>& mask, const Tensor<T>& a, const Tensor<T>& b) {
+    const Tensor<T> condition(mask.value());  // a constant, whatever mask requires
+    return record_op(
+        op_info::where, select(condition.value(), a.value(), b.value()), {a, b},
+        [condition](BackwardContext<T>& ctx) {
+            const Array<T>& g = ctx.grad_output();
+            const Array<T> zero(T(0));
+            if (ctx.needs_grad(0))
+                ctx.accumulate(0,
+                               unbroadcast(select(condition.value(), g, zero), ctx.input_shape(0)));
+            if (ctx.needs_grad(1))
+                ctx.accumulate(1,
+                               unbroadcast(select(condition.value(), zero, g), ctx.input_shape(1)));
+        },
+        [condition](GraphBackwardContext<T>& ctx) {
+            const Tensor<T>& g = ctx.grad_output();
+            const Tensor<T> zero = scalar(T(0));
+            if (ctx.needs_grad(0))
+                ctx.accumulate(0, sum_to(where(condition, g, zero), ctx.input_shape(0)));
+            if (ctx.needs_grad(1))
+                ctx.accumulate(1, sum_to(where(condition, zero, g), ctx.input_shape(1)));
+        },
+        [condition](const TangentContext<T>& ctx) {
+            const Tensor<T> zero = scalar(T(0));
+            const Tensor<T> dy = where(condition, ctx.has_tangent(0) ? ctx.tangent(0) : zero,
+                                       ctx.has_tangent(1) ? ctx.tangent(1) : zero);
+            return detail::expand_to(dy, ctx.output().shape());
+        });
+}
+
+namespace {
+
 template <class T, class Compare>
 Tensor<T> compare(const OpInfo& op, const Tensor<T>& a, const Tensor<T>& b, Compare cmp) {
     return Tensor<T>(binary_map(op.name, a.value(), b.value(),
@@ -203,17 +247,18 @@ Tensor<T> not_equal(const Tensor<T>& a, const Tensor<T>& b) {
     return compare(op_info::not_equal, a, b, std::not_equal_to<T>());
 }
 
-#define XTGRAD_INSTANTIATE(T)                                             \
-    template Tensor<T> add(const Tensor<T>&, const Tensor<T>&);           \
-    template Tensor<T> sub(const Tensor<T>&, const Tensor<T>&);           \
-    template Tensor<T> mul(const Tensor<T>&, const Tensor<T>&);           \
-    template Tensor<T> div(const Tensor<T>&, const Tensor<T>&);           \
-    template Tensor<T> maximum(const Tensor<T>&, const Tensor<T>&);       \
-    template Tensor<T> greater(const Tensor<T>&, const Tensor<T>&);       \
-    template Tensor<T> greater_equal(const Tensor<T>&, const Tensor<T>&); \
-    template Tensor<T> less(const Tensor<T>&, const Tensor<T>&);          \
-    template Tensor<T> less_equal(const Tensor<T>&, const Tensor<T>&);    \
-    template Tensor<T> equal(const Tensor<T>&, const Tensor<T>&);         \
+#define XTGRAD_INSTANTIATE(T)                                                       \
+    template Tensor<T> add(const Tensor<T>&, const Tensor<T>&);                     \
+    template Tensor<T> sub(const Tensor<T>&, const Tensor<T>&);                     \
+    template Tensor<T> mul(const Tensor<T>&, const Tensor<T>&);                     \
+    template Tensor<T> div(const Tensor<T>&, const Tensor<T>&);                     \
+    template Tensor<T> maximum(const Tensor<T>&, const Tensor<T>&);                 \
+    template Tensor<T> where(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&); \
+    template Tensor<T> greater(const Tensor<T>&, const Tensor<T>&);                 \
+    template Tensor<T> greater_equal(const Tensor<T>&, const Tensor<T>&);           \
+    template Tensor<T> less(const Tensor<T>&, const Tensor<T>&);                    \
+    template Tensor<T> less_equal(const Tensor<T>&, const Tensor<T>&);              \
+    template Tensor<T> equal(const Tensor<T>&, const Tensor<T>&);                   \
     template Tensor<T> not_equal(const Tensor<T>&, const Tensor<T>&);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE

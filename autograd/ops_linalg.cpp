@@ -7,12 +7,38 @@
 
 namespace xtgrad {
 
+namespace {
+
+/// (B, m, k) by (k, n): one product over the stacked rows; by (B, k, n): one product per batch
+/// entry, stacked. Composed from 2-D matmul, reshape, slice and stack, so every rule is theirs.
+template <class T>
+Tensor<T> batched_matmul(const Tensor<T>& a, const Tensor<T>& b) {
+    const Shape& as = a.shape();
+    const Shape& bs = b.shape();
+    const auto size = [](std::size_t n) { return static_cast<std::ptrdiff_t>(n); };
+    if (bs.size() == 2 && as[2] == bs[0])
+        return reshape(matmul(reshape(a, {-1, size(as[2])}), b),
+                       {size(as[0]), size(as[1]), size(bs[1])});
+    if (bs.size() != 3 || bs[0] != as[0] || as[2] != bs[1] || as[0] == 0)
+        throw ShapeError("matmul", as, bs,
+                         "needs (B, m, k) and (B, k, n) with B > 0, or (B, m, k) and (k, n)");
+    std::vector<Tensor<T>> products;
+    for (std::size_t i = 0; i < as[0]; ++i)
+        products.push_back(matmul(reshape(slice(a, 0, i, i + 1), {size(as[1]), size(as[2])}),
+                                  reshape(slice(b, 0, i, i + 1), {size(bs[1]), size(bs[2])})));
+    return stack(products, 0);
+}
+
+}  // namespace
+
 template <class T>
 Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
+    if (a.dimension() == 3) return batched_matmul(a, b);
     const Array<T>& av = a.value();
     const Array<T>& bv = b.value();
     if (av.dimension() != 2 || bv.dimension() != 2 || av.shape(1) != bv.shape(0))
-        throw ShapeError("matmul", av.shape(), bv.shape(), "needs (m, k) and (k, n) matrices");
+        throw ShapeError("matmul", av.shape(), bv.shape(),
+                         "needs (m, k) and (k, n) matrices, or a batch (B, m, k) first");
     Array<T> out = empty_array<T>({av.shape(0), bv.shape(1)});
     blas::gemm("matmul", av, false, bv, false, out);
     return record_op(

@@ -165,6 +165,31 @@ Tensor<T> min(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims) {
 }
 
 template <class T>
+Tensor<T> logsumexp(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims) {
+    // The shift is a constant: its gradient would cancel anyway (d/dm [m + log sum e^(x-m)] = 0).
+    const Tensor<T> shift(max(Tensor<T>(x.value()), axis, true).value());
+    const Tensor<T> total = log(sum(exp(x - shift), axis, true)) + shift;
+    return keepdims ? total : squeeze(total, axis);
+}
+
+template <class T>
+Tensor<T> argmax(const Tensor<T>& x, std::ptrdiff_t axis, bool keepdims) {
+    const std::size_t ax = detail::normalize_axis("argmax", axis, x.shape());
+    const AxisSplit s = detail::split_at_axis(x.shape(), ax);
+    if (s.length == 0) throw ShapeError("argmax", x.shape(), "the axis is empty: no maximum");
+    Array<T> out = empty_array<T>(detail::reduced_shape(x.shape(), ax, keepdims));
+    const T* in = x.value().data();
+    std::size_t line = 0;
+    for_each_line(s, [&](std::size_t first, std::size_t stride) {
+        std::size_t best = 0;
+        for (std::size_t j = 1; j < s.length; ++j)
+            if (in[first + j * stride] > in[first + best * stride]) best = j;
+        out.data()[line++] = static_cast<T>(best);
+    });
+    return Tensor<T>(std::move(out));
+}
+
+template <class T>
 Tensor<T> softmax(const Tensor<T>& x, std::ptrdiff_t axis) {
     const std::size_t ax = detail::normalize_axis("softmax", axis, x.shape());
     const AxisSplit s = detail::split_at_axis(x.shape(), ax);
@@ -248,14 +273,16 @@ Tensor<T> log_softmax(const Tensor<T>& x, std::ptrdiff_t axis) {
         });
 }
 
-#define XTGRAD_INSTANTIATE(T)                                        \
-    template Tensor<T> sum(const Tensor<T>&);                        \
-    template Tensor<T> sum(const Tensor<T>&, std::ptrdiff_t, bool);  \
-    template Tensor<T> mean(const Tensor<T>&);                       \
-    template Tensor<T> mean(const Tensor<T>&, std::ptrdiff_t, bool); \
-    template Tensor<T> max(const Tensor<T>&, std::ptrdiff_t, bool);  \
-    template Tensor<T> min(const Tensor<T>&, std::ptrdiff_t, bool);  \
-    template Tensor<T> softmax(const Tensor<T>&, std::ptrdiff_t);    \
+#define XTGRAD_INSTANTIATE(T)                                             \
+    template Tensor<T> sum(const Tensor<T>&);                             \
+    template Tensor<T> sum(const Tensor<T>&, std::ptrdiff_t, bool);       \
+    template Tensor<T> mean(const Tensor<T>&);                            \
+    template Tensor<T> mean(const Tensor<T>&, std::ptrdiff_t, bool);      \
+    template Tensor<T> max(const Tensor<T>&, std::ptrdiff_t, bool);       \
+    template Tensor<T> min(const Tensor<T>&, std::ptrdiff_t, bool);       \
+    template Tensor<T> logsumexp(const Tensor<T>&, std::ptrdiff_t, bool); \
+    template Tensor<T> argmax(const Tensor<T>&, std::ptrdiff_t, bool);    \
+    template Tensor<T> softmax(const Tensor<T>&, std::ptrdiff_t);         \
     template Tensor<T> log_softmax(const Tensor<T>&, std::ptrdiff_t);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE

@@ -502,6 +502,69 @@ void add_window_family(std::map<std::string, std::vector<OpCase<T>>>& cases, Tes
     }
 }
 
+/// Ops that pick entries: where (a mask of each shape pairing).
+template <class T>
+void add_selection_family(std::map<std::string, std::vector<OpCase<T>>>& cases, TestRandom& rng) {
+    struct WhereShapes {
+        Shape mask, a, b;
+    };
+    for (const auto& s : std::vector<WhereShapes>{
+             {{3, 4}, {3, 4}, {3, 4}}, {{3, 1}, {4}, {3, 4}}, {{4}, {2, 3, 4}, {1}}}) {
+        Array<T> mask = rng.uniform_array<T>(s.mask, 0, 1);
+        for (auto& m : mask) m = m < 0.5 ? T(0) : T(1);
+        cases["where"].push_back(binary_case<T>(
+            "where mask " + to_string(s.mask) + " of " + to_string(s.a) + ", " + to_string(s.b),
+            rng.uniform_array<T>(s.a, -1, 1), rng.uniform_array<T>(s.b, -1, 1),
+            [mask](auto& x, auto& y) { return where(Tensor<T>(mask), x, y); },
+            [mask](auto& x, auto& y) {
+                return Array<T>(xt::where(xt::not_equal(mask, T(0)), x, y));
+            }));
+    }
+    // index_select and index_add: repeated and unordered indices, first, middle and last axes.
+    struct IndexCase {
+        Shape shape;
+        std::ptrdiff_t axis;
+        std::vector<std::size_t> indices;
+    };
+    for (const auto& c : std::vector<IndexCase>{
+             {{4, 3}, 0, {2, 0, 2, 3}}, {{2, 5, 3}, 1, {4, 1}}, {{3, 4}, -1, {3, 3, 0}}}) {
+        const std::size_t a = static_cast<std::size_t>(
+            c.axis < 0 ? c.axis + static_cast<std::ptrdiff_t>(c.shape.size()) : c.axis);
+        std::size_t outer = 1, inner = 1;
+        for (std::size_t d = 0; d < a; ++d) outer *= c.shape[d];
+        for (std::size_t d = a + 1; d < c.shape.size(); ++d) inner *= c.shape[d];
+        const std::size_t length = c.shape[a], count = c.indices.size();
+        Shape small = c.shape;
+        small[a] = count;
+        const std::string label = to_string(c.shape) + " axis " + std::to_string(c.axis);
+        // References: loops over (outer, position, inner), independent of ops_index.cpp.
+        cases["index_select"].push_back(unary_case<T>(
+            "index_select " + label, rng.uniform_array<T>(c.shape, -1, 1),
+            [c](auto& x) { return index_select(x, c.axis, c.indices); },
+            [=](auto& x) {
+                Array<T> out = xt::zeros<T>(small);
+                for (std::size_t o = 0; o < outer; ++o)
+                    for (std::size_t k = 0; k < count; ++k)
+                        for (std::size_t i = 0; i < inner; ++i)
+                            out.data()[(o * count + k) * inner + i] =
+                                x.data()[(o * length + c.indices[k]) * inner + i];
+                return out;
+            }));
+        cases["index_add"].push_back(unary_case<T>(
+            "index_add into " + label, rng.uniform_array<T>(small, -1, 1),
+            [c](auto& x) { return index_add(x, c.shape, c.axis, c.indices); },
+            [=](auto& x) {
+                Array<T> out = xt::zeros<T>(c.shape);
+                for (std::size_t o = 0; o < outer; ++o)
+                    for (std::size_t k = 0; k < count; ++k)
+                        for (std::size_t i = 0; i < inner; ++i)
+                            out.data()[(o * length + c.indices[k]) * inner + i] +=
+                                x.data()[(o * count + k) * inner + i];
+                return out;
+            }));
+    }
+}
+
 }  // namespace
 
 template <class T>
@@ -513,6 +576,7 @@ std::map<std::string, std::vector<OpCase<T>>> op_cases() {
     add_structural_family(cases, rng);
     add_edge_family(cases, rng);
     add_window_family(cases, rng);
+    add_selection_family(cases, rng);  // last: earlier families keep their random draws
     return cases;
 }
 

@@ -44,9 +44,14 @@ BOOST_AUTO_TEST_CASE(matmul) {
         {"matmul", "(2, 3)", "(4, 5)"});
     expect_shape_error(
         [] {
-            xtgrad::matmul(zeros({2, 3, 1}), zeros({1, 5}));
+            xtgrad::matmul(zeros({2, 3, 1, 1}), zeros({1, 5}));
         },
-        {"matmul", "(2, 3, 1)"});
+        {"matmul", "(2, 3, 1, 1)"});
+    expect_shape_error(
+        [] {
+            xtgrad::matmul(zeros({2, 3, 4}), zeros({3, 4, 5}));
+        },
+        {"matmul", "(2, 3, 4)", "(3, 4, 5)", "(B, m, k)"});
 }
 
 BOOST_AUTO_TEST_CASE(reshape_transpose_and_axes) {
