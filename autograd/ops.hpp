@@ -172,19 +172,25 @@ struct Conv2dOptions {
     std::array<std::size_t, 2> stride = {1, 1};
     std::array<std::size_t, 2> padding = {0, 0};
     std::array<std::size_t, 2> dilation = {1, 1};
+    /// Channel groups: input channels g C/groups.. and output channels g out/groups.. only
+    /// meet each other (groups = C is a depthwise convolution).
+    std::size_t groups = 1;
 };
-/// Cross-correlation of x (N, C, H, W) with weight (out, C, kh, kw), plus bias (out) if
-/// defined: (N, out, OH, OW), as torch.nn.functional.conv2d with groups = 1. Composed from
-/// unfold, matmul, reshape and transpose.
+/// Cross-correlation of x (N, C, H, W) with weight (out, C / groups, kh, kw), plus bias (out)
+/// if defined: (N, out, OH, OW), as torch.nn.functional.conv2d. Composed from unfold, matmul,
+/// reshape and transpose (and, with groups, slice and concat).
 template <class T>
 Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias,
                  const Conv2dOptions& options = {});
-/// Max pooling (padding never wins; no ceil mode): (N, C, OH, OW). Composed from unfold and max.
+/// Max pooling (padding never wins): (N, C, OH, OW). ceil_mode rounds the grid up as PyTorch's
+/// does (a last, partial window that starts inside the input counts). Composed from unfold and
+/// max (and pad, in ceil mode).
 template <class T>
-Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window);
-/// Average pooling, zero padding counted in the average (torch's count_include_pad=True).
+Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode = false);
+/// Average pooling, zero padding counted in the average (torch's count_include_pad=True); in
+/// ceil mode a partial window divides by its taps inside the padded input, as PyTorch does.
 template <class T>
-Tensor<T> avg_pool2d(const Tensor<T>& x, const Window2d& window);
+Tensor<T> avg_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode = false);
 
 // Normalisation over an axis (max-shifted: no overflow for large inputs).
 template <class T>

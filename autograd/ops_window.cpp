@@ -62,11 +62,19 @@ template <class T>
 Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias,
                  const Conv2dOptions& options) {
     const auto& ws = weight.shape();
-    if (ws.size() != 4 || x.dimension() != 4 || ws[1] != x.shape()[1])
-        throw ShapeError("conv2d", x.shape(), ws,
-                         "needs input (N, C, H, W) and weight (out, C, kh, kw) with the same C");
-    if (bias.defined() && bias.shape() != Shape{ws[0]})
-        throw ShapeError("conv2d", bias.shape(), ws, "bias needs one entry per output channel");
+    detail::check_conv2d_shapes(x.shape(), ws, bias.defined() ? &bias.shape() : nullptr,
+                                options.groups);
+    if (options.groups > 1) {  // one convolution per group, joined along the channels
+        const std::size_t in = ws[1], out = ws[0] / options.groups;
+        Conv2dOptions single = options;
+        single.groups = 1;
+        std::vector<Tensor<T>> parts;
+        for (std::size_t k = 0; k < options.groups; ++k)
+            parts.push_back(
+                conv2d(slice(x, 1, k * in, (k + 1) * in), slice(weight, 0, k * out, (k + 1) * out),
+                       bias.defined() ? slice(bias, 0, k * out, (k + 1) * out) : bias, single));
+        return concat(parts, 1);
+    }
     const Window2d window{{ws[2], ws[3]}, options.stride, options.padding, options.dilation};
     const WindowGeometry g = detail::window_geometry("conv2d", x.shape(), window);
     const auto out = static_cast<std::ptrdiff_t>(ws[0]);
@@ -98,10 +106,39 @@ Tensor<T> to_image(const Tensor<T>& pooled, const WindowGeometry& g) {
     return transpose(reshape(pooled, {s(g.n), s(g.oh), s(g.ow), s(g.c)}), {0, 3, 1, 2});
 }
 
+/// x with ceil_mode's extra rows and columns of value at the bottom and right.
+template <class T>
+Tensor<T> extended_for_ceil_mode(const char* op, const Tensor<T>& x, const Window2d& window,
+                                 T value) {
+    const auto [rows, columns] = detail::ceil_mode_padding(op, x.shape(), window);
+    return pad(pad(x, 2, 0, rows, value), 3, 0, columns, value);
+}
+
+/// avg_pool2d's divisor in ceil mode, as PyTorch counts it: the window's taps inside the
+/// padded input (the extra rows and columns of ceil mode do not count), as (OH, OW).
+template <class T>
+Array<T> ceil_mode_divisors(const Shape& image, const Window2d& w, std::size_t oh, std::size_t ow) {
+    const auto taps = [&](std::size_t a, std::size_t position) {
+        const std::size_t limit = image[2 + a] + 2 * w.padding[a];  // in padded coordinates
+        std::size_t count = 0;
+        for (std::size_t i = 0; i < w.kernel[a]; ++i)
+            count += position * w.stride[a] + i * w.dilation[a] < limit;
+        return static_cast<T>(count);
+    };
+    Array<T> divisors = empty_array<T>({oh, ow});
+    for (std::size_t i = 0; i < oh; ++i)
+        for (std::size_t j = 0; j < ow; ++j) divisors(i, j) = taps(0, i) * taps(1, j);
+    return divisors;
+}
+
 }  // namespace
 
 template <class T>
-Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window) {
+Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode) {
+    if (ceil_mode)
+        return max_pool2d(
+            extended_for_ceil_mode("max_pool2d", x, window, std::numeric_limits<T>::lowest()),
+            window);
     WindowGeometry g;
     // The padding never wins: it reads the lowest finite value (finite, so anomaly mode does
     // not mistake it for an overflow).
@@ -111,9 +148,16 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window) {
 }
 
 template <class T>
-Tensor<T> avg_pool2d(const Tensor<T>& x, const Window2d& window) {
+Tensor<T> avg_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode) {
     WindowGeometry g;
-    return to_image(mean(windows_by_channel("avg_pool2d", x, window, T(0), g), 2), g);
+    if (!ceil_mode)
+        return to_image(mean(windows_by_channel("avg_pool2d", x, window, T(0), g), 2), g);
+    const Tensor<T> sums = to_image(
+        sum(windows_by_channel("avg_pool2d", extended_for_ceil_mode("avg_pool2d", x, window, T(0)),
+                               window, T(0), g),
+            2),
+        g);
+    return sums / Tensor<T>(ceil_mode_divisors<T>(x.shape(), window, g.oh, g.ow));
 }
 
 #define XTGRAD_INSTANTIATE(T)                                                       \
@@ -121,8 +165,8 @@ Tensor<T> avg_pool2d(const Tensor<T>& x, const Window2d& window) {
     template Tensor<T> fold(const Tensor<T>&, const Shape&, const Window2d&);       \
     template Tensor<T> conv2d(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, \
                               const Conv2dOptions&);                                \
-    template Tensor<T> max_pool2d(const Tensor<T>&, const Window2d&);               \
-    template Tensor<T> avg_pool2d(const Tensor<T>&, const Window2d&);
+    template Tensor<T> max_pool2d(const Tensor<T>&, const Window2d&, bool);         \
+    template Tensor<T> avg_pool2d(const Tensor<T>&, const Window2d&, bool);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 

@@ -48,7 +48,7 @@ void for_each_kernel_row(const WindowGeometry& g, T* out, Image* image, Line lin
 }  // namespace
 
 WindowGeometry window_geometry(std::string_view op, const Shape& image_shape,
-                               const Window2d& window) {
+                               const Window2d& window, bool ceil_mode) {
     if (image_shape.size() != 4)
         throw ShapeError(op, image_shape, "needs an (N, C, H, W) image batch");
     const auto& [kernel, stride, padding, dilation] = window;
@@ -66,9 +66,49 @@ WindowGeometry window_geometry(std::string_view op, const Shape& image_shape,
                                  " pixels, more than the padded input's " + std::to_string(padded));
     }
     WindowGeometry g{image_shape[0], image_shape[1], image_shape[2], image_shape[3], 0, 0, window};
-    g.oh = (g.h + 2 * padding[0] - dilation[0] * (kernel[0] - 1) - 1) / stride[0] + 1;
-    g.ow = (g.w + 2 * padding[1] - dilation[1] * (kernel[1] - 1) - 1) / stride[1] + 1;
+    std::array<std::size_t, 2> counts{};
+    for (std::size_t a = 0; a < 2; ++a) {
+        const std::size_t size = image_shape[2 + a];
+        const std::size_t room = size + 2 * padding[a] - dilation[a] * (kernel[a] - 1) - 1;
+        counts[a] = room / stride[a] + 1;
+        if (ceil_mode) {
+            counts[a] = (room + stride[a] - 1) / stride[a] + 1;
+            if ((counts[a] - 1) * stride[a] >= size + padding[a]) --counts[a];  // starts past it
+        }
+    }
+    g.oh = counts[0];
+    g.ow = counts[1];
     return g;
+}
+
+void check_conv2d_shapes(const Shape& x, const Shape& weight, const Shape* bias,
+                         std::size_t groups) {
+    const bool grouped = groups > 1;
+    if (groups == 0 || weight.size() != 4 || x.size() != 4 || weight[1] * groups != x[1] ||
+        weight[0] % groups != 0)
+        throw ShapeError("conv2d", x, weight,
+                         grouped ? "needs input (N, C, H, W) and weight (out, C / groups, kh, kw) "
+                                   "with out and C divisible by groups (" +
+                                       std::to_string(groups) + ")"
+                                 : std::string("needs input (N, C, H, W) and weight (out, C, kh, "
+                                               "kw) with the same C") +
+                                       (groups == 0 ? " (and groups > 0)" : ""));
+    if (bias && *bias != Shape{weight[0]})
+        throw ShapeError("conv2d", *bias, weight, "bias needs one entry per output channel");
+}
+
+std::array<std::size_t, 2> ceil_mode_padding(std::string_view op, const Shape& image_shape,
+                                             const Window2d& window) {
+    const WindowGeometry g = window_geometry(op, image_shape, window, true);
+    std::array<std::size_t, 2> extra{};
+    const std::array<std::size_t, 2> counts{g.oh, g.ow};
+    for (std::size_t a = 0; a < 2; ++a) {
+        const std::size_t needed =
+            (counts[a] - 1) * window.stride[a] + window.dilation[a] * (window.kernel[a] - 1) + 1;
+        const std::size_t have = image_shape[2 + a] + 2 * window.padding[a];
+        extra[a] = needed > have ? needed - have : 0;
+    }
+    return extra;
 }
 
 template <class T>

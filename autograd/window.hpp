@@ -34,8 +34,21 @@ struct WindowGeometry {
 
 /// Validates image_shape (rank 4) and the window (kernel, stride and dilation > 0; the dilated
 /// kernel fits the padded image); throws ShapeError naming op and the sizes at fault.
+/// ceil_mode (pooling) rounds the output grid up as PyTorch's ceil_mode does: a last, partial
+/// window counts if it starts inside the input or its leading padding.
 WindowGeometry window_geometry(std::string_view op, const Shape& image_shape,
-                               const Window2d& window);
+                               const Window2d& window, bool ceil_mode = false);
+
+/// Checks conv2d's operands: x (N, C, H, W), weight (out, C / groups, kh, kw) with out and C
+/// divisible by groups > 0, bias (out) unless null; throws ShapeError naming conv2d and the
+/// shapes.
+void check_conv2d_shapes(const Shape& x, const Shape& weight, const Shape* bias,
+                         std::size_t groups);
+
+/// The padding to add at the bottom and right of an image for the ordinary (floor) grid to be
+/// ceil_mode's grid: zero where the two agree.
+std::array<std::size_t, 2> ceil_mode_padding(std::string_view op, const Shape& image_shape,
+                                             const Window2d& window);
 
 /// cols (rows(), columns()): row (n, oh, ow) holds the window's values channel by channel,
 /// column (c, i, j); positions in the padding read pad_value.

@@ -25,8 +25,8 @@ Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
 }
 /// xtgrad::max_pool2d (unfold and max).
 template <class T>
-Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window) {
-    return xtgrad::max_pool2d(x, window);
+Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode = false) {
+    return xtgrad::max_pool2d(x, window, ceil_mode);
 }
 /// Training-mode batch normalisation from mean, sub, square, sqrt and div.
 template <class T>

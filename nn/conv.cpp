@@ -19,8 +19,15 @@ Window2d pool_window(const PoolOptions& o) {
     return {o.kernel, stride, o.padding, {1, 1}};
 }
 
+/// "kernel (2, 2), stride (2, 2)", then padding and ceil mode where set.
+std::string pool_text(const Window2d& w, bool ceil_mode) {
+    std::string text = "kernel " + pair_text(w.kernel) + ", stride " + pair_text(w.stride);
+    if (w.padding != std::array<std::size_t, 2>{0, 0}) text += ", padding " + pair_text(w.padding);
+    return ceil_mode ? text + ", ceil_mode" : text;
+}
+
 xtgrad::Conv2dOptions conv_options(const Conv2dOptions& o) {
-    return {o.stride, o.padding, o.dilation};
+    return {o.stride, o.padding, o.dilation, o.groups};
 }
 
 }  // namespace
@@ -28,16 +35,21 @@ xtgrad::Conv2dOptions conv_options(const Conv2dOptions& o) {
 template <class T>
 Conv2d<T>::Conv2d(const Conv2dOptions& options, RandomEngine& rng) : options_(options) {
     const auto [kh, kw] = options.kernel;
-    if (options.in_channels == 0 || options.out_channels == 0 || kh == 0 || kw == 0)
+    const std::size_t groups = options.groups;
+    if (options.in_channels == 0 || options.out_channels == 0 || kh == 0 || kw == 0 ||
+        groups == 0 || options.in_channels % groups != 0 || options.out_channels % groups != 0)
         throw std::invalid_argument("Conv2d(" + std::to_string(options.in_channels) + ", " +
                                     std::to_string(options.out_channels) + ", kernel " +
-                                    pair_text(options.kernel) +
-                                    "): channels and kernel must be positive");
+                                    pair_text(options.kernel) + ", groups " +
+                                    std::to_string(groups) +
+                                    "): channels and kernel must be positive, the channels "
+                                    "divisible by groups");
     // Drawn as a (fan_in, out) matrix, as Linear's weight, then laid out as (out, in, kh, kw).
-    const std::size_t fan_in = options.in_channels * kh * kw;
+    const std::size_t group_in = options.in_channels / groups;
+    const std::size_t fan_in = group_in * kh * kw;
     Array<T> drawn = empty_array<T>({fan_in, options.out_channels});
     initialize(drawn, options.init, rng);
-    Array<T> w = empty_array<T>({options.out_channels, options.in_channels, kh, kw});
+    Array<T> w = empty_array<T>({options.out_channels, group_in, kh, kw});
     for (std::size_t o = 0; o < options.out_channels; ++o)
         for (std::size_t f = 0; f < fan_in; ++f) w.data()[o * fan_in + f] = drawn(f, o);
     weight_ = &this->register_parameter("weight", Tensor<T>(std::move(w)));
@@ -62,35 +74,37 @@ std::string Conv2d<T>::describe() const {
         text += ", padding " + pair_text(options_.padding);
     if (options_.dilation != std::array<std::size_t, 2>{1, 1})
         text += ", dilation " + pair_text(options_.dilation);
+    if (options_.groups != 1) text += ", groups " + std::to_string(options_.groups);
     return text + (options_.bias ? ")" : ", bias=false)");
 }
 
 template <class T>
-MaxPool2d<T>::MaxPool2d(const PoolOptions& options) : window_(pool_window(options)) {}
+MaxPool2d<T>::MaxPool2d(const PoolOptions& options)
+    : window_(pool_window(options)), ceil_mode_(options.ceil_mode) {}
 
 template <class T>
 Tensor<T> MaxPool2d<T>::forward(const Tensor<T>& x) {
-    return !composed_enabled() ? fused::max_pool2d(x, window_) : composed::max_pool2d(x, window_);
+    return !composed_enabled() ? fused::max_pool2d(x, window_, ceil_mode_)
+                               : composed::max_pool2d(x, window_, ceil_mode_);
 }
 
 template <class T>
 std::string MaxPool2d<T>::describe() const {
-    return "MaxPool2d(kernel " + pair_text(window_.kernel) + ", stride " +
-           pair_text(window_.stride) + ")";
+    return "MaxPool2d(" + pool_text(window_, ceil_mode_) + ")";
 }
 
 template <class T>
-AvgPool2d<T>::AvgPool2d(const PoolOptions& options) : window_(pool_window(options)) {}
+AvgPool2d<T>::AvgPool2d(const PoolOptions& options)
+    : window_(pool_window(options)), ceil_mode_(options.ceil_mode) {}
 
 template <class T>
 Tensor<T> AvgPool2d<T>::forward(const Tensor<T>& x) {
-    return avg_pool2d(x, window_);
+    return avg_pool2d(x, window_, ceil_mode_);
 }
 
 template <class T>
 std::string AvgPool2d<T>::describe() const {
-    return "AvgPool2d(kernel " + pair_text(window_.kernel) + ", stride " +
-           pair_text(window_.stride) + ")";
+    return "AvgPool2d(" + pool_text(window_, ceil_mode_) + ")";
 }
 
 template <class T>

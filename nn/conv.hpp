@@ -22,13 +22,15 @@ struct Conv2dOptions {
     std::array<std::size_t, 2> stride = {1, 1};
     std::array<std::size_t, 2> padding = {0, 0};
     std::array<std::size_t, 2> dilation = {1, 1};
+    /// Channel groups (in and out channels must divide by it); in_channels = groups is depthwise.
+    std::size_t groups = 1;
     bool bias = true;
-    /// Over fan_in = in_channels kh kw. PyTorch's default: kaiming_uniform with a = sqrt(5).
+    /// Over fan_in = in_channels / groups kh kw. PyTorch's default: kaiming_uniform with a = sqrt(5).
     Init init =
         Init::kaiming_uniform(FanMode::fan_in, Nonlinearity::leaky_relu, 2.2360679774997896);
 };
 
-/// Weight (out, in, kh, kw) as torch.nn.Conv2d holds it; bias (out), starting at zero.
+/// Weight (out, in / groups, kh, kw) as torch.nn.Conv2d holds it; bias (out), starting at zero.
 template <class T>
 class Conv2d : public Module<T> {
   public:
@@ -52,6 +54,8 @@ struct PoolOptions {
     std::array<std::size_t, 2> kernel = {2, 2};
     std::array<std::size_t, 2> stride = {0, 0};
     std::array<std::size_t, 2> padding = {0, 0};
+    /// Round the output grid up (PyTorch's ceil_mode).
+    bool ceil_mode = false;
 };
 
 template <class T>
@@ -63,6 +67,7 @@ class MaxPool2d : public Module<T> {
 
   private:
     Window2d window_;
+    bool ceil_mode_;
 };
 
 template <class T>
@@ -74,6 +79,7 @@ class AvgPool2d : public Module<T> {
 
   private:
     Window2d window_;
+    bool ceil_mode_;
 };
 
 /// (N, d1, d2, ...) -> (N, d1 d2 ...).

@@ -1,6 +1,6 @@
-// The fused convolution and max pooling. The convolution, one tape node: per image, im2col into a reused buffer and one gemm
-// that writes the image's output in place; backward per image, two gemms and col2im, with the
-// columns recomputed rather than kept.
+// The fused convolution and max pooling. The convolution, one tape node: per image, im2col into
+// a reused buffer and one gemm that writes the image's output in place; backward per image, two
+// gemms and col2im, with the columns recomputed rather than kept.
 #include <limits>
 #include <memory>
 #include <optional>
@@ -32,28 +32,37 @@ template <class T>
 Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias,
                  const xtgrad::Conv2dOptions& options) {
     const auto& ws = weight.shape();
-    if (ws.size() != 4 || x.dimension() != 4 || ws[1] != x.shape()[1])
-        throw ShapeError("conv2d", x.shape(), ws,
-                         "needs input (N, C, H, W) and weight (out, C, kh, kw) with the same C");
     const bool has_bias = bias.defined();
-    if (has_bias && bias.shape() != Shape{ws[0]})
-        throw ShapeError("conv2d", bias.shape(), ws, "bias needs one entry per output channel");
+    xtgrad::detail::check_conv2d_shapes(x.shape(), ws, has_bias ? &bias.shape() : nullptr,
+                                        options.groups);
     const Window2d window{{ws[2], ws[3]}, options.stride, options.padding, options.dilation};
-    const auto g = xtgrad::detail::window_geometry("conv2d", x.shape(), window);
+    const auto full = xtgrad::detail::window_geometry("conv2d", x.shape(), window);
+    // One group's geometry: its C / groups channels. Each group has its own block of kernel
+    // rows, (out / groups, C / groups kh kw), and writes its own block of output channels.
+    auto g = full;
+    g.c = ws[1];
+    const std::size_t groups = options.groups;
     const std::size_t positions = g.oh * g.ow;
-    const std::size_t out = ws[0];
-    Array<T> kernel = weight.value();  // (out, C kh kw)
-    kernel.reshape({out, g.columns()});
-    // Per image: its columns (C kh kw, OH OW), then kernel times columns is its (out, OH OW)
-    // output in place. One columns buffer per thread, reused by every call.
+    const std::size_t out = ws[0], group_out = out / groups;
+    const std::size_t image_size = full.c * g.h * g.w, group_size = g.c * g.h * g.w;
+    std::vector<Array<T>> kernels;
+    for (std::size_t k = 0; k < groups; ++k) {
+        const T* rows = weight.value().data() + k * group_out * g.columns();
+        Array<T> block = empty_array<T>({group_out, g.columns()});
+        std::copy_n(rows, block.size(), block.data());
+        kernels.push_back(std::move(block));
+    }
+    // Per image and group: its columns (C/groups kh kw, OH OW), then the group's kernel times
+    // them is its (out/groups, OH OW) output in place. One columns buffer per thread, reused.
     Array<T> y = empty_array<T>({g.n, out, g.oh, g.ow});
     Array<T>& cols = columns_buffer<T>(g);
-    const std::size_t image_size = g.c * g.h * g.w;
-    for (std::size_t n = 0; n < g.n; ++n) {
-        xtgrad::detail::im2col_image(g, x.value().data() + n * image_size, cols.data());
-        blas::gemm("conv2d", kernel, false, cols, false, y.data() + n * out * positions,
-                   out * positions);
-    }
+    for (std::size_t n = 0; n < g.n; ++n)
+        for (std::size_t k = 0; k < groups; ++k) {
+            xtgrad::detail::im2col_image(g, x.value().data() + n * image_size + k * group_size,
+                                         cols.data());
+            blas::gemm("conv2d", kernels[k], false, cols, false,
+                       y.data() + (n * out + k * group_out) * positions, group_out * positions);
+        }
     if (has_bias) {
         const T* b = bias.value().data();
         for (std::size_t n = 0; n < g.n; ++n)
@@ -66,13 +75,14 @@ Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
         return unrecorded_result(op_info::conv2d, std::move(y));
 
     // The backward recomputes each image's columns (cheaper than keeping N of them).
-    auto backward = [g, x, has_bias, kernel = std::move(kernel)](BackwardContext<T>& ctx) {
+    auto backward = [g, x, has_bias, out, image_size, group_size,
+                     kernels = std::move(kernels)](BackwardContext<T>& ctx) {
         const std::size_t positions = g.oh * g.ow;
-        const std::size_t out = kernel.shape(0);
-        const std::size_t image_size = g.c * g.h * g.w;
+        const std::size_t group_out = kernels[0].shape(0);
         const T* go = ctx.grad_output().data();
         Array<T>& cols = columns_buffer<T>(g);
-        Array<T> grad_image = empty_array<T>({out, positions});  // one image's output gradient
+        Array<T> grad_image =
+            empty_array<T>({group_out, positions});  // one group's output gradient
         Array<T> grad_cols = empty_array<T>(cols.shape());
         std::optional<GradSlot<T>> dx, dw;
         if (ctx.needs_grad(0)) {
@@ -80,19 +90,23 @@ Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
             if (!dx->accumulate) std::fill(dx->buffer.begin(), dx->buffer.end(), T(0));
         }
         if (ctx.needs_grad(1)) dw.emplace(ctx.slot(1));
-        for (std::size_t n = 0; n < g.n; ++n) {
-            std::copy_n(go + n * out * positions, out * positions, grad_image.data());
-            if (dw) {  // dW += G_n cols_n^T
-                xtgrad::detail::im2col_image(g, x.value().data() + n * image_size, cols.data());
-                const T beta = n == 0 ? dw->beta() : T(1);
-                blas::gemm("conv2d backward", grad_image, false, cols, true, dw->data(),
-                           dw->buffer.size(), T(1), beta);
+        for (std::size_t n = 0; n < g.n; ++n)
+            for (std::size_t k = 0; k < kernels.size(); ++k) {
+                std::copy_n(go + (n * out + k * group_out) * positions, group_out * positions,
+                            grad_image.data());
+                const std::size_t image = n * image_size + k * group_size;
+                if (dw) {  // dW_k += G_nk cols_nk^T
+                    xtgrad::detail::im2col_image(g, x.value().data() + image, cols.data());
+                    const T beta = n == 0 ? dw->beta() : T(1);
+                    const std::size_t block = group_out * g.columns();
+                    blas::gemm("conv2d backward", grad_image, false, cols, true,
+                               dw->data() + k * block, block, T(1), beta);
+                }
+                if (dx) {  // dx_nk += col2im(W_k^T G_nk)
+                    blas::gemm("conv2d backward", kernels[k], true, grad_image, false, grad_cols);
+                    xtgrad::detail::col2im_image_add(g, grad_cols.data(), dx->data() + image);
+                }
             }
-            if (dx) {  // dx_n += col2im(W^T G_n)
-                blas::gemm("conv2d backward", kernel, true, grad_image, false, grad_cols);
-                xtgrad::detail::col2im_image_add(g, grad_cols.data(), dx->data() + n * image_size);
-            }
-        }
         if (has_bias && ctx.needs_grad(2)) {  // db = sums of G over images and positions
             auto slot = ctx.slot(2);
             T* db = slot.data();
@@ -118,8 +132,9 @@ Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
 }
 
 template <class T>
-Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window) {
-    const auto g = xtgrad::detail::window_geometry("max_pool2d", x.shape(), window);
+Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode) {
+    // In ceil mode the last windows run past the image: the scan skips what lies outside.
+    const auto g = xtgrad::detail::window_geometry("max_pool2d", x.shape(), window, ceil_mode);
     const auto& [kernel, stride, padding, dilation] = window;
     Array<T> y = empty_array<T>({g.n, g.c, g.oh, g.ow});
     // Flat index into x of each output's first maximum (scanning the window row by row), or
@@ -152,8 +167,8 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window) {
             }
     }
     if (!needs_rules({x})) return unrecorded_result(op_info::max_pool2d, std::move(y));
-    const auto composed_form = [window](const std::vector<Tensor<T>>& v) {
-        return xtgrad::max_pool2d(v[0], window);
+    const auto composed_form = [window, ceil_mode](const std::vector<Tensor<T>>& v) {
+        return xtgrad::max_pool2d(v[0], window, ceil_mode);
     };
     return record_op(
         op_info::max_pool2d, std::move(y), {x},
@@ -171,7 +186,7 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window) {
 #define XTGRAD_INSTANTIATE(T)                                                       \
     template Tensor<T> conv2d(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, \
                               const xtgrad::Conv2dOptions&);                        \
-    template Tensor<T> max_pool2d(const Tensor<T>&, const Window2d&);
+    template Tensor<T> max_pool2d(const Tensor<T>&, const Window2d&, bool);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 

@@ -82,7 +82,7 @@ Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
 /// xtgrad::max_pool2d as one node: a direct scan of each window, the first maximum's position
 /// kept for the backward.
 template <class T>
-Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window);
+Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode = false);
 
 /// Batch normalisation in training mode: x (N, C, ...) normalised per channel by its batch
 /// mean and biased variance (batch_statistics), (x - mean) / sqrt(variance + eps), then times

@@ -78,4 +78,27 @@ BOOST_AUTO_TEST_CASE(bad_layers_are_refused_by_name) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(grouped_convolution_and_ceil_mode_pooling) {
+    StdRandom rng(2);
+    nn::Conv2d<double> depthwise(
+        nn::Conv2dOptions{.in_channels = 4, .out_channels = 8, .padding = {1, 1}, .groups = 4},
+        rng);
+    BOOST_TEST((depthwise.weight().shape() == Shape{8, 1, 3, 3}));  // torch's (out, in/groups, ..)
+    BOOST_TEST(depthwise.describe() == "Conv2d(4, 8, kernel (3, 3), padding (1, 1), groups 4)");
+    const double bound = 1 / std::sqrt(9.0);  // fan_in = in / groups kh kw
+    for (const double w : depthwise.weight().value()) BOOST_TEST(std::abs(w) <= bound);
+    const Tensord x(Array<double>(xt::ones<double>({2, 4, 5, 5})));
+    const Tensord y = depthwise(x);
+    BOOST_TEST((y.shape() == Shape{2, 8, 5, 5}));
+    nn::MaxPool2d<double> pool(nn::PoolOptions{.kernel = {2, 2}, .ceil_mode = true});
+    BOOST_TEST((pool(y).shape() == Shape{2, 8, 3, 3}));
+    BOOST_TEST(pool.describe() == "MaxPool2d(kernel (2, 2), stride (2, 2), ceil_mode)");
+    nn::AvgPool2d<double> average(nn::PoolOptions{.kernel = {2, 2}, .ceil_mode = true});
+    BOOST_TEST((average(x).value() == Array<double>(xt::ones<double>({2, 4, 3, 3}))),
+               "partial windows divide by the taps they have");
+    BOOST_CHECK_THROW(nn::Conv2d<double>(
+                          nn::Conv2dOptions{.in_channels = 4, .out_channels = 6, .groups = 4}, rng),
+                      std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -119,6 +119,13 @@ std::map<std::string, std::vector<Case>> cases() {
         using T = typename std::decay_t<decltype(v[0])>::value_type;
         return nn::fused::batch_norm(v[0], v[1], v[2], T(1e-5));
     }));
+    const std::vector<Array<double>> grouped = {representable(rng, {2, 4, 5, 5}, -1, 1),
+                                                representable(rng, {6, 2, 3, 3}, -1, 1),
+                                                representable(rng, {6}, -1, 1)};
+    all["conv2d"].push_back(make_case("conv2d with 2 groups", grouped, [](const auto& v) {
+        return nn::fused::conv2d(v[0], v[1], v[2],
+                                 xtgrad::Conv2dOptions{.padding = {1, 1}, .groups = 2});
+    }));
     return all;
 }
 

@@ -245,6 +245,36 @@ std::map<std::string, std::vector<Case>> fused_op_cases() {
                      inputs, options);
              }});
     }
+    // Ceil mode: the last windows run past the image.
+    for (const Window2d& w : {Window2d{.kernel = {2, 2}, .stride = {2, 2}},
+                              Window2d{.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}}}) {
+        const Array<T> x = rng.uniform_array<T>({2, 2, 5, 7}, -1, 1);
+        cases["max_pool2d"].push_back(
+            {"max_pool2d (2, 2, 5, 7) ceil mode kernel " + std::to_string(w.kernel[0]), [=] {
+                 return check_backward<T>(
+                     [=](const auto& v) { return nn::fused::max_pool2d(v[0], w, true); },
+                     [=](const auto& v) { return nn::composed::max_pool2d(v[0], w, true); }, {x},
+                     options);
+             }});
+    }
+    // Grouped and depthwise convolutions.
+    for (const auto& c : std::vector<ConvCase>{
+             {{2, 4, 5, 6}, {6, 2, 3, 2}, {.stride = {1, 2}, .padding = {1, 0}, .groups = 2}},
+             {{1, 3, 4, 4}, {6, 1, 3, 3}, {.padding = {1, 1}, .groups = 3}}}) {
+        const std::vector<Array<T>> inputs = {rng.uniform_array<T>(c.input, -1, 1),
+                                              rng.uniform_array<T>(c.weight, -1, 1),
+                                              rng.uniform_array<T>({c.weight[0]}, -1, 1)};
+        const auto o = c.options;
+        cases["conv2d"].push_back(
+            {"conv2d " + to_string(c.input) + " by " + to_string(c.weight) + " groups " +
+                 std::to_string(o.groups),
+             [=] {
+                 return check_backward<T>(
+                     [=](const auto& v) { return nn::fused::conv2d(v[0], v[1], v[2], o); },
+                     [=](const auto& v) { return nn::composed::conv2d(v[0], v[1], v[2], o); },
+                     inputs, options);
+             }});
+    }
     return cases;
 }
 
