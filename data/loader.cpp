@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "xtgrad/data/augment.hpp"
+
 namespace xtgrad::data {
 
 template <class T>
@@ -16,8 +18,14 @@ DataLoader<T>::DataLoader(const Array<T>& inputs, std::span<const Label> labels,
     if (inputs.dimension() < 2 || inputs.shape(0) != labels.size())
         throw ShapeError("DataLoader", inputs.shape(), Shape{labels.size()},
                          "needs inputs (count, features...) and one label per sample");
-    if (options.shuffle && rng == nullptr)
-        throw std::invalid_argument("DataLoader: shuffling needs a RandomEngine");
+    if ((options.shuffle || options.max_shift > 0) && rng == nullptr)
+        throw std::invalid_argument("DataLoader: shuffling and shifting need a RandomEngine");
+    const Shape& shape = inputs.shape();
+    if (options.max_shift > 0 &&
+        (shape.size() < 3 || options.max_shift >= std::min(shape[shape.size() - 2], shape.back())))
+        throw ShapeError("DataLoader", shape,
+                         "shifts by up to " + std::to_string(options.max_shift) +
+                             " pixels need image samples (C, H, W) larger than that");
 }
 
 template <class T>
@@ -75,6 +83,7 @@ bool DataLoader<T>::next(Batch<T>& batch) {
         std::copy_n(inputs_.data() + sample * features, features, x.data() + j * features);
         batch.labels[j] = labels_[sample];
     }
+    if (options_.max_shift > 0) shift_images(x, options_.max_shift, *rng_);
     batch.inputs = Tensor<T>(std::move(x));
     batch.index = position_++;
     return true;

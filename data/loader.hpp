@@ -14,6 +14,9 @@ struct LoaderOptions {
     std::size_t batch_size = 100;
     bool shuffle = false;    // a new permutation every epoch (needs a RandomEngine)
     bool drop_last = false;  // skip a final batch smaller than batch_size
+    /// Augmentation: each image shifted by up to this many pixels (shift_images, augment.hpp);
+    /// needs image samples (C, H, W) and a RandomEngine. 0 = none.
+    std::size_t max_shift = 0;
 };
 
 template <class T>
@@ -31,7 +34,8 @@ template <class T>
 class DataLoader {
   public:
     /// inputs and labels are viewed, not copied: they must outlive the loader. Throws
-    /// std::invalid_argument for a zero batch size, mismatched counts, or shuffling without rng.
+    /// std::invalid_argument for a zero batch size, mismatched counts, or shuffling or shifting
+    /// without rng; ShapeError for a shift on samples that are not images larger than it.
     DataLoader(const Array<T>& inputs, std::span<const Label> labels, LoaderOptions options,
                RandomEngine* rng = nullptr);
     // A temporary would dangle: keep the data alive in a variable.

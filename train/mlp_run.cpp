@@ -144,6 +144,7 @@ std::unique_ptr<optim::Optimizer<T>> make_optimizer(const RunConfig& c,
 std::unique_ptr<optim::LrScheduler> make_schedule(const RunConfig& c,
                                                   optim::LearningRates& optimizer) {
     std::unique_ptr<optim::LrScheduler> schedule;
+    if (c.epochs == 0) return schedule;  // evaluation only: nothing to schedule (a cosine of 0)
     switch (c.lr_schedule) {
         case ScheduleKind::none:
             break;
@@ -183,8 +184,10 @@ MlpRun<T>::MlpRun(const RunConfig& config, const TrainingData<T>& data, const Mo
       model_((make ? make : ModelFactory<T>(make_model<T>))(config, data.features(), *rng_)),
       optimizer_(make_optimizer(config, model_.network->parameters())),
       schedule_(make_schedule(config, *optimizer_)),
-      train_loader_(data.train_inputs, data.train_labels,
-                    {.batch_size = config.batch_size, .shuffle = true}, rng_.get()),
+      train_loader_(
+          data.train_inputs, data.train_labels,
+          {.batch_size = config.batch_size, .shuffle = true, .max_shift = config.augment_shift},
+          rng_.get()),
       test_loader_(data.test_inputs, data.test_labels, {.batch_size = config.batch_size}),
       trainer_(*model_.network, *model_.loss, *optimizer_, train_loader_, test_loader_) {
     if (model_.accuracy) trainer_.set_accuracy(model_.accuracy);

@@ -75,6 +75,11 @@ std::vector<std::string> validate(const RunConfig& c) {
         errors.push_back("batch-norm: only --model cnn has batch normalisation");
     if (c.model != ModelKind::cnn && c.dropout > 0)
         errors.push_back("dropout: only --model cnn has dropout");
+    if (c.model != ModelKind::cnn && c.augment_shift > 0)
+        errors.push_back("augment-shift: only --model cnn reads images (the MLP flattens them)");
+    if (c.augment_shift >= 14)
+        errors.push_back("augment-shift must be below 14 pixels, got " +
+                         std::to_string(c.augment_shift));
     if (c.lr_schedule == ScheduleKind::multistep && c.lr_milestones.empty())
         errors.push_back("lr-schedule multistep needs --lr-milestones, e.g. 5,8");
     if (c.lr_schedule == ScheduleKind::plateau && !(c.lr_gamma < 1))
@@ -188,6 +193,22 @@ void check_resumable(const nlohmann::json& saved, const RunConfig& current) {
                 ", this run has " + now.at(key).dump() +
                 "; resume with the same settings or start a new checkpoint");
     });
+}
+
+nlohmann::json model_defaults(ModelKind model) {
+    if (model != ModelKind::cnn) return nlohmann::json::object();
+    return {{"optimizer", "adam"},
+            {"lr", 2e-3},
+            {"lr-schedule", "cosine"},
+            {"weight-decay", 0.0},
+            {"epochs", 3}};
+}
+
+RunConfig defaults_for(ModelKind model) {
+    RunConfig config;
+    config.model = model;
+    apply_json(config, model_defaults(model));
+    return config;
 }
 
 }  // namespace xtgrad::train

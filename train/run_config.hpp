@@ -42,6 +42,8 @@ std::optional<std::string> increasing(const std::vector<std::size_t>& values);
       "cnn: batch normalisation (BatchNorm2d) after each convolution") \
     X(dropout, "dropout", double, 0, must_match, fraction_below_one, \
       "cnn: dropout probability before the output layer (0 = none)") \
+    X(augment_shift, "augment-shift", std::size_t, 0, must_match, none, \
+      "cnn: shift each training image by up to this many pixels, at random (0 = none)") \
     X(hidden, "hidden", std::vector<std::size_t>, {128}, must_match, layer_sizes, \
       "hidden layer sizes, e.g. 128 or 256,128") \
     X(act, "act", nn::Activation, nn::Activation::relu, must_match, none, \
@@ -169,5 +171,13 @@ nlohmann::json to_json(const RunConfig& config);
 void apply_json(RunConfig& config, const nlohmann::json& json);
 /// Reads a JSON config file over config; throws std::runtime_error naming the file.
 void apply_json_file(RunConfig& config, const std::filesystem::path& file);
+
+/// The settings in which a model's defaults differ from the table's (keyed like the fields):
+/// the CNN trains with Adam and a cosine schedule, no weight decay, for fewer epochs. Empty for
+/// the MLP.
+nlohmann::json model_defaults(ModelKind model);
+/// The table's defaults with model_defaults(model) over them: where a run starts, before its
+/// config file and flags.
+RunConfig defaults_for(ModelKind model);
 
 }  // namespace xtgrad::train

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -54,30 +55,58 @@ void install_stop_handlers() {
         if (sigaction(signal, &action, nullptr) != 0) throw std::runtime_error("sigaction failed");
 }
 
-/// The value of --config FILE or --config=FILE, read before the other flags so that they can
-/// override it.
-std::string config_file_argument(int argc, char** argv) {
+/// The value of --FLAG VALUE or --FLAG=VALUE (the last one given), read before the other flags:
+/// --config so that they can override it, --model for the model's defaults.
+std::optional<std::string> flag_argument(int argc, char** argv, const std::string& flag) {
+    std::optional<std::string> value;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
-        if (arg == "--config" && i + 1 < argc) return argv[i + 1];
-        if (arg.rfind("--config=", 0) == 0) return arg.substr(9);
+        if (arg == flag && i + 1 < argc) value = argv[i + 1];
+        if (arg.rfind(flag + "=", 0) == 0) value = arg.substr(flag.size() + 1);
     }
-    return {};
+    return value;
+}
+
+/// The model the run will train: --model, else the config file's, else the default. An unknown
+/// name is left for the command line's parser to report.
+xtgrad::train::ModelKind chosen_model(int argc, char** argv, const std::string& config_file) {
+    RunConfig probe;
+    if (!config_file.empty()) xtgrad::train::apply_json_file(probe, config_file);
+    if (const auto flag = flag_argument(argc, argv, "--model")) {
+        try {
+            return xtgrad::train::parse_choice<xtgrad::train::ModelKind>("model", *flag);
+        } catch (const std::invalid_argument&) {
+        }
+    }
+    return probe.model;
+}
+
+/// "--optimizer adam --lr 0.002 ..." for the help text.
+std::string as_flags(const nlohmann::json& settings) {
+    std::string text;
+    for (const auto& [key, value] : settings.items())
+        text += " --" + key + " " + (value.is_string() ? value.get<std::string>() : value.dump());
+    return text;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Defaults, then the model's own, then the config file, then the flags.
     RunConfig config;
-    std::string config_file = config_file_argument(argc, argv);
-    CLI::App app{"Train an MLP on MNIST with xtgrad.", "mnist-train"};
+    std::string config_file = flag_argument(argc, argv, "--config").value_or("");
+    CLI::App app{"Train an MLP or a CNN on MNIST with xtgrad.", "mnist-train"};
     try {
+        config = xtgrad::train::defaults_for(chosen_model(argc, argv, config_file));
         if (!config_file.empty()) xtgrad::train::apply_json_file(config, config_file);
     } catch (const std::exception& e) {
         std::cerr << "mnist-train: " << e.what() << "\n";
         return 2;
     }
     mnist_train::add_options(app, config, config_file);
+    app.footer("--model cnn changes these defaults:" +
+               as_flags(xtgrad::train::model_defaults(xtgrad::train::ModelKind::cnn)) +
+               " (the command line and --config override them).");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -76,6 +76,8 @@ BOOST_AUTO_TEST_CASE(each_bad_value_gets_a_message) {
     BOOST_TEST(
         has_error(with([](auto& c) { c.batch_norm = true; }), "batch-norm: only --model cnn"));
     BOOST_TEST(has_error(with([](auto& c) { c.dropout = 0.5; }), "dropout: only --model cnn"));
+    BOOST_TEST(
+        has_error(with([](auto& c) { c.augment_shift = 2; }), "augment-shift: only --model cnn"));
     BOOST_TEST(has_error(with([](auto& c) {
                              c.model = ModelKind::cnn;
                              c.dropout = 1;
@@ -85,6 +87,7 @@ BOOST_AUTO_TEST_CASE(each_bad_value_gets_a_message) {
                    c.model = ModelKind::cnn;
                    c.batch_norm = true;
                    c.dropout = 0.25;
+                   c.augment_shift = 2;
                })).empty());
 }
 
@@ -176,7 +179,7 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
     json["gemm"] = "openblas";
     apply_json(changed, json);
     BOOST_TEST(to_json(changed) == json);
-    BOOST_TEST(fields == 48u);
+    BOOST_TEST(fields == 49u);
     const nlohmann::json defaults = to_json(RunConfig{});
     std::size_t must_match = 0;
     for_each_field(changed, [&](const FieldInfo& field, const auto&) {
@@ -193,7 +196,23 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
         BOOST_TEST(refused == (field.on_resume == OnResume::must_match), field.key);
         must_match += refused;
     });
-    BOOST_TEST(must_match == 35u);
+    BOOST_TEST(must_match == 36u);
+}
+
+BOOST_AUTO_TEST_CASE(the_cnn_starts_from_its_own_defaults) {
+    const RunConfig cnn = defaults_for(ModelKind::cnn);
+    BOOST_TEST(validate(cnn).empty());
+    BOOST_TEST((cnn.model == ModelKind::cnn));
+    BOOST_TEST((cnn.optimizer == OptimizerKind::adam));
+    BOOST_TEST((cnn.lr_schedule == ScheduleKind::cosine));
+    BOOST_TEST(cnn.weight_decay == 0.0);
+    // Only the listed settings differ from the table's defaults.
+    nlohmann::json changed = to_json(cnn);
+    nlohmann::json expected = to_json(RunConfig{});
+    expected.update(model_defaults(ModelKind::cnn));
+    expected["model"] = "cnn";
+    BOOST_TEST(changed == expected);
+    BOOST_TEST(to_json(defaults_for(ModelKind::mlp)) == to_json(RunConfig{}));
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_file_is_named) {
