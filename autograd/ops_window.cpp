@@ -1,6 +1,7 @@
 // unfold (im2col) and fold (col2im), each the other's adjoint, and the convolution and pooling
 // functions composed from them: their gradients, second derivatives and tangents all come from
 // the primitives' rules.
+#include <algorithm>
 #include <limits>
 
 #include "xtgrad/autograd/custom_op.hpp"
@@ -114,23 +115,6 @@ Tensor<T> extended_for_ceil_mode(const char* op, const Tensor<T>& x, const Windo
     return pad(pad(x, 2, 0, rows, value), 3, 0, columns, value);
 }
 
-/// avg_pool2d's divisor in ceil mode, as PyTorch counts it: the window's taps inside the
-/// padded input (the extra rows and columns of ceil mode do not count), as (OH, OW).
-template <class T>
-Array<T> ceil_mode_divisors(const Shape& image, const Window2d& w, std::size_t oh, std::size_t ow) {
-    const auto taps = [&](std::size_t a, std::size_t position) {
-        const std::size_t limit = image[2 + a] + 2 * w.padding[a];  // in padded coordinates
-        std::size_t count = 0;
-        for (std::size_t i = 0; i < w.kernel[a]; ++i)
-            count += position * w.stride[a] + i * w.dilation[a] < limit;
-        return static_cast<T>(count);
-    };
-    Array<T> divisors = empty_array<T>({oh, ow});
-    for (std::size_t i = 0; i < oh; ++i)
-        for (std::size_t j = 0; j < ow; ++j) divisors(i, j) = taps(0, i) * taps(1, j);
-    return divisors;
-}
-
 }  // namespace
 
 template <class T>
@@ -157,7 +141,12 @@ Tensor<T> avg_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode)
                                window, T(0), g),
             2),
         g);
-    return sums / Tensor<T>(ceil_mode_divisors<T>(x.shape(), window, g.oh, g.ow));
+    const auto counts =
+        detail::pool_tap_counts(detail::window_geometry("avg_pool2d", x.shape(), window, true));
+    Array<T> divisors = empty_array<T>({g.oh, g.ow});
+    std::transform(counts.begin(), counts.end(), divisors.begin(),
+                   [](std::size_t n) { return static_cast<T>(n); });
+    return sums / Tensor<T>(std::move(divisors));
 }
 
 #define XTGRAD_INSTANTIATE(T)                                                       \

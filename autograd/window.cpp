@@ -97,6 +97,21 @@ void check_conv2d_shapes(const Shape& x, const Shape& weight, const Shape* bias,
         throw ShapeError("conv2d", *bias, weight, "bias needs one entry per output channel");
 }
 
+std::vector<std::size_t> pool_tap_counts(const WindowGeometry& g) {
+    const auto& w = g.window;
+    const auto taps = [&](std::size_t a, std::size_t position) {
+        const std::size_t limit = (a == 0 ? g.h : g.w) + 2 * w.padding[a];  // padded coordinates
+        std::size_t count = 0;
+        for (std::size_t i = 0; i < w.kernel[a]; ++i)
+            count += position * w.stride[a] + i * w.dilation[a] < limit;
+        return count;
+    };
+    std::vector<std::size_t> counts(g.oh * g.ow);
+    for (std::size_t i = 0; i < g.oh; ++i)
+        for (std::size_t j = 0; j < g.ow; ++j) counts[i * g.ow + j] = taps(0, i) * taps(1, j);
+    return counts;
+}
+
 std::array<std::size_t, 2> ceil_mode_padding(std::string_view op, const Shape& image_shape,
                                              const Window2d& window) {
     const WindowGeometry g = window_geometry(op, image_shape, window, true);

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 #include "xtgrad/autograd/array.hpp"
 
@@ -44,6 +45,11 @@ WindowGeometry window_geometry(std::string_view op, const Shape& image_shape,
 /// shapes.
 void check_conv2d_shapes(const Shape& x, const Shape& weight, const Shape* bias,
                          std::size_t groups);
+
+/// avg_pool2d's divisor at each output position (OH OW), as PyTorch counts it with
+/// count_include_pad: the window's taps inside the padded input (all of them unless a ceil-mode
+/// window runs past it).
+std::vector<std::size_t> pool_tap_counts(const WindowGeometry& g);
 
 /// The padding to add at the bottom and right of an image for the ordinary (floor) grid to be
 /// ceil_mode's grid: zero where the two agree.

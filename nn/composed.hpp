@@ -23,6 +23,11 @@ Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
                  const xtgrad::Conv2dOptions& options) {
     return xtgrad::conv2d(x, weight, bias, options);
 }
+/// xtgrad::avg_pool2d (unfold and mean).
+template <class T>
+Tensor<T> avg_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode = false) {
+    return xtgrad::avg_pool2d(x, window, ceil_mode);
+}
 /// xtgrad::max_pool2d (unfold and max).
 template <class T>
 Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode = false) {

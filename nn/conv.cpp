@@ -99,7 +99,8 @@ AvgPool2d<T>::AvgPool2d(const PoolOptions& options)
 
 template <class T>
 Tensor<T> AvgPool2d<T>::forward(const Tensor<T>& x) {
-    return avg_pool2d(x, window_, ceil_mode_);
+    return !composed_enabled() ? fused::avg_pool2d(x, window_, ceil_mode_)
+                               : composed::avg_pool2d(x, window_, ceil_mode_);
 }
 
 template <class T>

@@ -1,4 +1,4 @@
-// The fused convolution and max pooling. The convolution, one tape node: per image, im2col into
+// The fused convolution and max and average pooling. The convolution, one tape node: per image, im2col into
 // a reused buffer and one gemm that writes the image's output in place; backward per image, two
 // gemms and col2im, with the columns recomputed rather than kept.
 #include <limits>
@@ -183,10 +183,54 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode)
         recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
 }
 
+template <class T>
+Tensor<T> avg_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode) {
+    const auto g = xtgrad::detail::window_geometry("avg_pool2d", x.shape(), window, ceil_mode);
+    auto counts = std::make_shared<std::vector<std::size_t>>(xtgrad::detail::pool_tap_counts(g));
+    // Calls f(output index, input index) for every pixel of every window (padding skipped).
+    const auto for_each_tap = [g](auto&& f) {
+        const auto& [kernel, stride, padding, dilation] = g.window;
+        std::size_t k = 0;
+        for (std::size_t plane = 0; plane < g.n * g.c; ++plane)
+            for (std::size_t oh = 0; oh < g.oh; ++oh)
+                for (std::size_t ow = 0; ow < g.ow; ++ow, ++k)
+                    for (std::size_t i = 0; i < kernel[0]; ++i) {
+                        const std::size_t ih = oh * stride[0] + i * dilation[0] - padding[0];
+                        if (ih >= g.h) continue;  // in the padding (unsigned wrap)
+                        for (std::size_t j = 0; j < kernel[1]; ++j) {
+                            const std::size_t iw = ow * stride[1] + j * dilation[1] - padding[1];
+                            if (iw < g.w) f(k, (plane * g.h + ih) * g.w + iw);
+                        }
+                    }
+    };
+    Array<T> y = xt::zeros<T>({g.n, g.c, g.oh, g.ow});
+    const T* in = x.value().data();
+    for_each_tap([&](std::size_t k, std::size_t at) { y.data()[k] += in[at]; });
+    const std::size_t grid = g.oh * g.ow;
+    for (std::size_t k = 0; k < y.size(); ++k) y.data()[k] /= static_cast<T>((*counts)[k % grid]);
+    if (!needs_rules({x})) return unrecorded_result(op_info::avg_pool2d, std::move(y));
+    const auto composed_form = [window, ceil_mode](const std::vector<Tensor<T>>& v) {
+        return xtgrad::avg_pool2d(v[0], window, ceil_mode);
+    };
+    return record_op(
+        op_info::avg_pool2d, std::move(y), {x},
+        [for_each_tap, counts, grid](BackwardContext<T>& ctx) {
+            auto slot = ctx.slot(0);
+            if (!slot.accumulate) std::fill(slot.buffer.begin(), slot.buffer.end(), T(0));
+            const T* go = ctx.grad_output().data();
+            T* dx = slot.data();
+            for_each_tap([&](std::size_t k, std::size_t at) {
+                dx[at] += go[k] / static_cast<T>((*counts)[k % grid]);
+            });
+        },
+        recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
+}
+
 #define XTGRAD_INSTANTIATE(T)                                                       \
     template Tensor<T> conv2d(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, \
                               const xtgrad::Conv2dOptions&);                        \
-    template Tensor<T> max_pool2d(const Tensor<T>&, const Window2d&, bool);
+    template Tensor<T> max_pool2d(const Tensor<T>&, const Window2d&, bool);         \
+    template Tensor<T> avg_pool2d(const Tensor<T>&, const Window2d&, bool);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 

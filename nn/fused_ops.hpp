@@ -21,6 +21,7 @@ enum class GeluApproximation {
     X(linear) \
     X(conv2d) \
     X(max_pool2d) \
+    X(avg_pool2d) \
     X(batch_norm) \
     X(gelu_tanh) \
     X(gelu_erf) \
@@ -93,6 +94,12 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode 
 template <class T>
 Tensor<T> batch_norm(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias, T eps,
                      BatchStatistics<T>* statistics = nullptr);
+
+/// xtgrad::avg_pool2d as one node: a direct sum over each window divided by its tap count
+/// (count_include_pad; in ceil mode the taps inside the padded input); the backward spreads
+/// each output gradient over its window's pixels.
+template <class T>
+Tensor<T> avg_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode = false);
 
 /// 1/(2N) sum_n ||t_n - x_n||^2 with t the one-hot labels (or the given targets).
 template <class T>

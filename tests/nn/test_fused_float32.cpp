@@ -126,6 +126,10 @@ std::map<std::string, std::vector<Case>> cases() {
         return nn::fused::conv2d(v[0], v[1], v[2],
                                  xtgrad::Conv2dOptions{.padding = {1, 1}, .groups = 2});
     }));
+    all["avg_pool2d"].push_back(make_case("avg_pool2d", {images}, [](const auto& v) {
+        return nn::fused::avg_pool2d(
+            v[0], Window2d{.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}}, true);
+    }));
     return all;
 }
 

@@ -275,6 +275,22 @@ std::map<std::string, std::vector<Case>> fused_op_cases() {
                      inputs, options);
              }});
     }
+    for (const auto& [w, ceil] : std::vector<std::pair<Window2d, bool>>{
+             {{.kernel = {2, 2}, .stride = {2, 2}}, false},
+             {{.kernel = {3, 2}, .stride = {2, 1}, .padding = {1, 1}}, false},
+             {{.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}}, true},
+             {{.kernel = {2, 2}, .stride = {3, 3}}, true}}) {
+        const Array<T> x = rng.uniform_array<T>({2, 3, 5, 7}, -1, 1);
+        cases["avg_pool2d"].push_back(
+            {"avg_pool2d (2, 3, 5, 7) kernel (" + std::to_string(w.kernel[0]) + ", " +
+                 std::to_string(w.kernel[1]) + ")" + (ceil ? " ceil mode" : ""),
+             [=] {
+                 return check_backward<T>(
+                     [=](const auto& v) { return nn::fused::avg_pool2d(v[0], w, ceil); },
+                     [=](const auto& v) { return nn::composed::avg_pool2d(v[0], w, ceil); }, {x},
+                     options);
+             }});
+    }
     return cases;
 }
 
