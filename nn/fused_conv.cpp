@@ -4,8 +4,10 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
+#include "onednn_conv.hpp"
 #include "xtgrad/autograd/blas.hpp"
 #include "xtgrad/autograd/custom_op.hpp"
 #include "xtgrad/autograd/window.hpp"
@@ -26,6 +28,61 @@ Array<T>& columns_buffer(const xtgrad::detail::WindowGeometry& g) {
     return buffer;
 }
 
+/// Writes compute(destination)'s values into a gradient slot: straight in when the slot is
+/// fresh, else through a scratch array added to it.
+template <class Compute>
+void write_gradient(GradSlot<float> slot, Compute compute) {
+    if (!slot.accumulate) return compute(slot.data());
+    std::vector<float> scratch(slot.buffer.size());
+    compute(scratch.data());
+    for (std::size_t i = 0; i < scratch.size(); ++i) slot.data()[i] += scratch[i];
+}
+
+/// The float32 convolution on oneDNN's primitives (onednn_conv.hpp).
+Tensor<float> onednn_conv2d(const Tensor<float>& x, const Tensor<float>& weight,
+                            const Tensor<float>& bias, const xtgrad::Conv2dOptions& options,
+                            const detail::ConvShape& s) {
+    const bool has_bias = bias.defined();
+    Array<float> y = empty_array<float>({s.n, s.out, s.oh, s.ow});
+    detail::onednn_conv_forward(s, x.value().data(), weight.value().data(),
+                                has_bias ? bias.value().data() : nullptr, y.data());
+    if (!(has_bias ? needs_rules({x, weight, bias}) : needs_rules({x, weight})))
+        return unrecorded_result(op_info::conv2d, std::move(y));
+    auto backward = [s, x, weight, has_bias](BackwardContext<float>& ctx) {
+        const float* dy = ctx.grad_output().data();
+        if (ctx.needs_grad(0))
+            write_gradient(ctx.slot(0), [&](float* dx) {
+                detail::onednn_conv_backward_data(s, dy, weight.value().data(), dx);
+            });
+        const bool want_weight = ctx.needs_grad(1), want_bias = has_bias && ctx.needs_grad(2);
+        if (!want_weight && !want_bias) return;
+        std::vector<float> weight_scratch(want_weight ? 0 : weight.size());
+        const auto run = [&](float* dw, float* db) {
+            detail::onednn_conv_backward_weights(s, x.value().data(), dy,
+                                                 dw ? dw : weight_scratch.data(), db);
+        };
+        if (want_weight && want_bias) {
+            std::vector<float> db(s.out);
+            write_gradient(ctx.slot(1), [&](float* dw) { run(dw, db.data()); });
+            write_gradient(ctx.slot(2), [&](float* out) { std::copy(db.begin(), db.end(), out); });
+        } else if (want_weight) {
+            write_gradient(ctx.slot(1), [&](float* dw) { run(dw, nullptr); });
+        } else {
+            write_gradient(ctx.slot(2), [&](float* db) { run(nullptr, db); });
+        }
+    };
+    const auto composed_form = [options](const std::vector<Tensor<float>>& in) {
+        return composed::conv2d(in[0], in[1], in.size() > 2 ? in[2] : Tensor<float>(), options);
+    };
+    if (has_bias)
+        return record_op(op_info::conv2d, std::move(y), {x, weight, bias}, std::move(backward),
+                         recomputed_backward<float>(composed_form),
+                         recomputed_tangent<float>(composed_form));
+    return record_op(op_info::conv2d, std::move(y), {x, weight}, std::move(backward),
+                     recomputed_backward<float>(composed_form),
+                     recomputed_tangent<float>(composed_form));
+}
+
 }  // namespace
 
 template <class T>
@@ -37,6 +94,13 @@ Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
                                         options.groups);
     const Window2d window{{ws[2], ws[3]}, options.stride, options.padding, options.dilation};
     const auto full = xtgrad::detail::window_geometry("conv2d", x.shape(), window);
+    if constexpr (std::is_same_v<T, float>) {
+        if (detail::onednn_convolutions())
+            return onednn_conv2d(
+                x, weight, bias, options,
+                {full.n, full.c, full.h, full.w, ws[0], ws[2], ws[3], full.oh, full.ow,
+                 options.groups, options.stride, options.padding, options.dilation});
+    }
     // One group's geometry: its C / groups channels. Each group has its own block of kernel
     // rows, (out / groups, C / groups kh kw), and writes its own block of output channels.
     auto g = full;
