@@ -1,9 +1,12 @@
 // xtgrad's side of the benchmark: trains the MNIST MLP (784-hidden-10, ReLU, softmax
-// cross-entropy, SGD lr 0.1 momentum 0.9 weight decay 2e-4, batch 100) and reports seconds per
-// training epoch, evaluation time, allocations per evaluation batch, tape size and peak memory.
+// cross-entropy, SGD lr 0.1 momentum 0.9 weight decay 2e-4, batch 100), or with --model cnn
+// mnist-train's CNN, and reports seconds per training epoch, evaluation time, allocations per
+// evaluation batch, tape size and peak memory.
 //
-//     xtgrad-bench [--hidden 128|256,128] [--dtype float32|float64] [--threads 1] [--epochs 5]
-//                  [--path fused|composed] [--data-dir DIR | --synthetic]
+//     xtgrad-bench [--model mlp|cnn] [--hidden 128|256,128] [--dtype float32|float64]
+//                  [--threads 1] [--epochs 5] [--path fused|composed] [--limit-train N]
+//                  [--optimizer sgd|adam] [--lr 0.1] [--weight-decay 2e-4]
+//                  [--data-dir DIR | --synthetic]
 //
 // Prints one JSON line on stdout (progress on stderr).
 #include <algorithm>
@@ -106,6 +109,11 @@ nlohmann::json run(const train::RunConfig& config, const train::RawData& raw) {
         epoch_seconds.begin() + (epoch_seconds.size() > 1 ? 1 : 0), epoch_seconds.end());
     const double typical = median(after_first);
     return {{"impl", "xtgrad"},
+            {"model", train::choice_name(config.model)},
+            {"optimizer", train::choice_name(config.optimizer)},
+            {"lr", config.lr},
+            {"weight_decay", config.weight_decay},
+            {"train_samples", data.train_labels.size()},
             {"path", train::choice_name(config.path)},
             {"hidden", config.hidden},
             {"dtype", train::choice_name(config.dtype)},
@@ -138,15 +146,22 @@ int main(int argc, char** argv) {
     config.normalize = train::Normalize::unit;  // p / 255, the default run's
     std::string dtype = "float32";
     std::string layer_path = "fused";
+    std::string model = "mlp";
+    std::string optimizer = "sgd";
     bool synthetic = false;
     std::string role;
-    CLI::App app{"Time xtgrad training the MNIST MLP.", "xtgrad-bench"};
+    CLI::App app{"Time xtgrad training the MNIST MLP or CNN.", "xtgrad-bench"};
+    app.add_option("--model", model, "mlp, or cnn (mnist-train's: two 5x5 convolutions)");
     app.add_option("--hidden", config.hidden, "hidden sizes")->delimiter(',');
     app.add_option("--dtype", dtype, "float32 or float64");
     app.add_option("--threads", config.threads, "BLAS threads");
     app.add_option("--epochs", config.epochs, "epochs (the first is left out of the median)");
     app.add_option("--path", layer_path, "fused or composed");
     app.add_option("--batch-size", config.batch_size, "batch size");
+    app.add_option("--limit-train", config.limit_train, "train on the first N images (0: all)");
+    app.add_option("--optimizer", optimizer, "sgd (momentum 0.9), adam, adamw, rmsprop or adagrad");
+    app.add_option("--lr", config.lr, "learning rate");
+    app.add_option("--weight-decay", config.weight_decay, "weight decay (added to the gradient)");
     app.add_option("--data-dir", config.data_dir, "MNIST folder");
     app.add_flag("--synthetic", synthetic, "random MNIST-shaped data instead of the files");
     app.add_option("--role", role, "a tag copied into the output (bench/run marks its memory run)");
@@ -158,6 +173,8 @@ int main(int argc, char** argv) {
     try {
         config.dtype = train::parse_choice<train::Dtype>("dtype", dtype);
         config.path = train::parse_choice<train::LayerPath>("path", layer_path);
+        config.model = train::parse_choice<train::ModelKind>("model", model);
+        config.optimizer = train::parse_choice<train::OptimizerKind>("optimizer", optimizer);
     } catch (const std::invalid_argument& e) {
         std::cerr << "xtgrad-bench: " << e.what() << "\n";
         return 2;
@@ -170,7 +187,9 @@ int main(int argc, char** argv) {
     }
     try {
         train::configure_machine(config);
-        const train::RawData raw = synthetic ? synthetic_data() : train::load_raw_data(config);
+        train::RawData raw = synthetic ? synthetic_data() : train::load_raw_data(config);
+        if (synthetic)  // load_raw_data applies --limit-train itself
+            raw.train = data::first_samples(raw.train, config.limit_train);
         nlohmann::json result = config.dtype == train::Dtype::float64 ? run<double>(config, raw)
                                                                       : run<float>(config, raw);
         result["data"] = synthetic ? "synthetic" : "mnist";
