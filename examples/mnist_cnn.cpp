@@ -27,8 +27,7 @@ struct Net : nn::Module<float> {
     Tensorf forward(const Tensorf& x) override {  // x: (N, 1, 28, 28)
         Tensorf h = pool(relu(conv1(x)));         // (N, 16, 14, 14)
         h = pool(relu(conv2(h)));                 // (N, 32, 7, 7)
-        h = reshape(h, {static_cast<std::ptrdiff_t>(h.shape()[0]), -1});
-        return fc2(relu(fc1(h)));
+        return fc2(relu(fc1(flatten(h))));        // (N, 32 7 7) -> (N, 10)
     }
 
     static nn::Conv2dOptions conv(std::size_t in, std::size_t out) {

@@ -199,35 +199,59 @@ template <class T>
 Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode) {
     // In ceil mode the last windows run past the image: the scan skips what lies outside.
     const auto g = xtgrad::detail::window_geometry("max_pool2d", x.shape(), window, ceil_mode);
-    const auto& [kernel, stride, padding, dilation] = window;
+    // The window as plain locals: the loops store size_t winners, which could alias the arrays.
+    const std::size_t kh = window.kernel[0], kw = window.kernel[1];
+    const std::size_t sh = window.stride[0], sw = window.stride[1];
+    const std::size_t ph = window.padding[0], pw = window.padding[1];
+    const std::size_t dh = window.dilation[0], dw = window.dilation[1];
+    const std::size_t h = g.h, w = g.w;
     Array<T> y = empty_array<T>({g.n, g.c, g.oh, g.ow});
     // Flat index into x of each output's first maximum (scanning the window row by row), or
     // the size of x for a window wholly in the padding: where the gradient goes.
     auto winners = std::make_shared<std::vector<std::size_t>>(y.size());
     const T* in = x.value().data();
+    T* out = y.data();
+    std::size_t* won = winners->data();
     const std::size_t none = x.size();
+    // Without padding, and unless ceil mode runs past the end, every tap is inside the image.
+    const bool inside = ph == 0 && pw == 0 && (g.oh - 1) * sh + (kh - 1) * dh < h &&
+                        (g.ow - 1) * sw + (kw - 1) * dw < w;
     std::size_t k = 0;
     for (std::size_t plane = 0; plane < g.n * g.c; ++plane) {
-        const T* image = in + plane * g.h * g.w;
+        const std::size_t base = plane * h * w;
         for (std::size_t oh = 0; oh < g.oh; ++oh)
             for (std::size_t ow = 0; ow < g.ow; ++ow, ++k) {
                 T best = std::numeric_limits<T>::lowest();
                 std::size_t at = none;
-                for (std::size_t i = 0; i < kernel[0]; ++i) {
-                    const std::size_t ih = oh * stride[0] + i * dilation[0] - padding[0];
-                    if (ih >= g.h) continue;  // above or below the image (unsigned wrap)
-                    for (std::size_t j = 0; j < kernel[1]; ++j) {
-                        const std::size_t iw = ow * stride[1] + j * dilation[1] - padding[1];
-                        if (iw >= g.w) continue;
-                        const T v = image[ih * g.w + iw];
-                        if (at == none || v > best) {
-                            best = v;
-                            at = plane * g.h * g.w + ih * g.w + iw;
+                if (inside) {
+                    const std::size_t first = base + oh * sh * w + ow * sw;
+                    best = in[first];
+                    at = first;
+                    for (std::size_t i = 0; i < kh; ++i)
+                        for (std::size_t j = 0; j < kw; ++j) {
+                            // Branch-free: which tap wins is a coin flip on most data.
+                            const std::size_t tap = first + i * dh * w + j * dw;
+                            const bool wins = in[tap] > best;
+                            best = wins ? in[tap] : best;
+                            at = wins ? tap : at;
+                        }
+                } else {
+                    for (std::size_t i = 0; i < kh; ++i) {
+                        const std::size_t ih = oh * sh + i * dh - ph;
+                        if (ih >= h) continue;  // above or below the image (unsigned wrap)
+                        for (std::size_t j = 0; j < kw; ++j) {
+                            const std::size_t iw = ow * sw + j * dw - pw;
+                            if (iw >= w) continue;
+                            const std::size_t tap = base + ih * w + iw;
+                            if (at == none || in[tap] > best) {
+                                best = in[tap];
+                                at = tap;
+                            }
                         }
                     }
                 }
-                y.data()[k] = best;
-                (*winners)[k] = at;
+                out[k] = best;
+                won[k] = at;
             }
     }
     if (!needs_rules({x})) return unrecorded_result(op_info::max_pool2d, std::move(y));
