@@ -207,8 +207,10 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode)
     const std::size_t h = g.h, w = g.w;
     Array<T> y = empty_array<T>({g.n, g.c, g.oh, g.ow});
     // Flat index into x of each output's first maximum (scanning the window row by row), or
-    // the size of x for a window wholly in the padding: where the gradient goes.
-    auto winners = std::make_shared<std::vector<std::size_t>>(y.size());
+    // the size of x for a window wholly in the padding: where the gradient goes. Only kept when
+    // a backward will need it (evaluation scans for the maxima alone).
+    const bool recorded = needs_rules({x});
+    auto winners = std::make_shared<std::vector<std::size_t>>(recorded ? y.size() : 0);
     const T* in = x.value().data();
     T* out = y.data();
     std::size_t* won = winners->data();
@@ -216,45 +218,51 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode)
     // Without padding, and unless ceil mode runs past the end, every tap is inside the image.
     const bool inside = ph == 0 && pw == 0 && (g.oh - 1) * sh + (kh - 1) * dh < h &&
                         (g.ow - 1) * sw + (kw - 1) * dw < w;
-    std::size_t k = 0;
-    for (std::size_t plane = 0; plane < g.n * g.c; ++plane) {
-        const std::size_t base = plane * h * w;
-        for (std::size_t oh = 0; oh < g.oh; ++oh)
-            for (std::size_t ow = 0; ow < g.ow; ++ow, ++k) {
-                T best = std::numeric_limits<T>::lowest();
-                std::size_t at = none;
-                if (inside) {
-                    const std::size_t first = base + oh * sh * w + ow * sw;
-                    best = in[first];
-                    at = first;
-                    for (std::size_t i = 0; i < kh; ++i)
-                        for (std::size_t j = 0; j < kw; ++j) {
-                            // Branch-free: which tap wins is a coin flip on most data.
-                            const std::size_t tap = first + i * dh * w + j * dw;
-                            const bool wins = in[tap] > best;
-                            best = wins ? in[tap] : best;
-                            at = wins ? tap : at;
-                        }
-                } else {
-                    for (std::size_t i = 0; i < kh; ++i) {
-                        const std::size_t ih = oh * sh + i * dh - ph;
-                        if (ih >= h) continue;  // above or below the image (unsigned wrap)
-                        for (std::size_t j = 0; j < kw; ++j) {
-                            const std::size_t iw = ow * sw + j * dw - pw;
-                            if (iw >= w) continue;
-                            const std::size_t tap = base + ih * w + iw;
-                            if (at == none || in[tap] > best) {
-                                best = in[tap];
-                                at = tap;
+    const auto scan = [&](auto keep_winners) {
+        std::size_t k = 0;
+        for (std::size_t plane = 0; plane < g.n * g.c; ++plane) {
+            const std::size_t base = plane * h * w;
+            for (std::size_t oh = 0; oh < g.oh; ++oh)
+                for (std::size_t ow = 0; ow < g.ow; ++ow, ++k) {
+                    T best = std::numeric_limits<T>::lowest();
+                    std::size_t at = none;
+                    if (inside) {
+                        const std::size_t first = base + oh * sh * w + ow * sw;
+                        best = in[first];
+                        at = first;
+                        for (std::size_t i = 0; i < kh; ++i)
+                            for (std::size_t j = 0; j < kw; ++j) {
+                                // Branch-free: which tap wins is a coin flip on most data.
+                                const std::size_t tap = first + i * dh * w + j * dw;
+                                const bool wins = in[tap] > best;
+                                best = wins ? in[tap] : best;
+                                at = wins ? tap : at;
+                            }
+                    } else {
+                        for (std::size_t i = 0; i < kh; ++i) {
+                            const std::size_t ih = oh * sh + i * dh - ph;
+                            if (ih >= h) continue;  // above or below the image (unsigned wrap)
+                            for (std::size_t j = 0; j < kw; ++j) {
+                                const std::size_t iw = ow * sw + j * dw - pw;
+                                if (iw >= w) continue;
+                                const std::size_t tap = base + ih * w + iw;
+                                if (at == none || in[tap] > best) {
+                                    best = in[tap];
+                                    at = tap;
+                                }
                             }
                         }
                     }
+                    out[k] = best;
+                    if constexpr (decltype(keep_winners)::value) won[k] = at;
                 }
-                out[k] = best;
-                won[k] = at;
-            }
+        }
+    };
+    if (!recorded) {
+        scan(std::false_type{});
+        return unrecorded_result(op_info::max_pool2d, std::move(y));
     }
-    if (!needs_rules({x})) return unrecorded_result(op_info::max_pool2d, std::move(y));
+    scan(std::true_type{});
     const auto composed_form = [window, ceil_mode](const std::vector<Tensor<T>>& v) {
         return xtgrad::max_pool2d(v[0], window, ceil_mode);
     };

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include <xtgrad/autograd/tape.hpp>
 #include <xtgrad/nn/nn.hpp>
 
 using namespace xtgrad;
@@ -92,6 +93,13 @@ BOOST_AUTO_TEST_CASE(grouped_convolution_and_ceil_mode_pooling) {
     BOOST_TEST((y.shape() == Shape{2, 8, 5, 5}));
     nn::MaxPool2d<double> pool(nn::PoolOptions{.kernel = {2, 2}, .ceil_mode = true});
     BOOST_TEST((pool(y).shape() == Shape{2, 8, 3, 3}));
+    for (const nn::PoolOptions& o : {nn::PoolOptions{.kernel = {2, 2}},
+                                     nn::PoolOptions{.kernel = {3, 3}, .padding = {1, 1}}}) {
+        nn::MaxPool2d<double> scan(o);  // evaluation (no winners kept) finds the same maxima
+        const Tensord recorded = scan(y);
+        NoGradGuard evaluation;
+        BOOST_TEST((scan(y).value() == recorded.value()));
+    }
     BOOST_TEST(pool.describe() == "MaxPool2d(kernel (2, 2), stride (2, 2), ceil_mode)");
     nn::AvgPool2d<double> average(nn::PoolOptions{.kernel = {2, 2}, .ceil_mode = true});
     BOOST_TEST((average(x).value() == Array<double>(xt::ones<double>({2, 4, 3, 3}))),
