@@ -48,16 +48,18 @@ void check_steady_state(bool fused) {
         heap.push_back(live_heap_bytes());
     }
     // After warm-up steps (momentum buffers, gradient storage, scratch) the level is flat: the
-    // second half never exceeds the first, and the spread is only the allocator's rounding of
-    // a chunk served from a slightly larger free one (a few 16-byte units). A leak of 16 bytes a
-    // step would add 2 400 bytes over the second half.
+    // second half exceeds the first by at most 128 bytes, and the spread is only the allocator's
+    // rounding of a chunk served from a slightly larger free one (a few 16-byte units). (The
+    // 128: mallinfo2 counts the main arena only, and on a busy machine a BLAS worker thread's
+    // 64-byte block landed there late.) A leak of 16 bytes a step would add 2 400 bytes over
+    // the second half.
     const auto middle = heap.begin() + 150;
     const auto [low, high] = std::minmax_element(heap.begin() + 10, heap.end());
     const std::size_t first_half = *std::max_element(heap.begin() + 10, middle);
     const std::size_t second_half = *std::max_element(middle, heap.end());
-    BOOST_TEST(second_half <= first_half, (fused ? "fused" : "composed")
-                                              << " path: the heap grew from " << first_half
-                                              << " to " << second_half << " bytes");
+    BOOST_TEST(second_half <= first_half + 128, (fused ? "fused" : "composed")
+                                                    << " path: the heap grew from " << first_half
+                                                    << " to " << second_half << " bytes");
     BOOST_TEST(*high - *low <= 256u, (fused ? "fused" : "composed")
                                          << " path: live heap bytes vary between " << *low
                                          << " and " << *high << " after warm-up");
