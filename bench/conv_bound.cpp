@@ -31,7 +31,11 @@
 #include <xtgrad/autograd/autograd.hpp>
 #include <xtgrad/nn/nn.hpp>
 
+#include "measure.hpp"
+
 namespace {
+
+using bench::median;
 
 using namespace xtgrad;
 
@@ -67,12 +71,6 @@ std::vector<Product> layer_products(const Layer& l, std::size_t batch) {
                                   {"weight_grad", true, false, columns, l.out, positions}};
     if (l.input_grad) products.push_back({"input_grad", false, true, positions, columns, l.out});
     return products;
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t h = v.size() / 2;
-    return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
 /// Median over `rounds` of the mean seconds of one call, each round about 20 ms of calls.

@@ -25,7 +25,11 @@
 
 #include <xtgrad/autograd/blas.hpp>
 
+#include "measure.hpp"
+
 namespace {
+
+using bench::median;
 
 constexpr int kInputs = 784;
 constexpr int kClasses = 10;
@@ -69,12 +73,6 @@ std::vector<Product> step_products(const Options& opt) {
         if (l > 1) products.push_back({l, "input_grad", false, true, n, in, out, 0, {}, {}});
     }
     return products;
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t h = v.size() / 2;
-    return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
 /// Median over `rounds` of the mean time of one call, in microseconds, through xtgrad's gemm

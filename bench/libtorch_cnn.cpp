@@ -24,6 +24,8 @@
 
 #include "mnist_idx.hpp"
 
+#include "measure.hpp"
+
 // As in libtorch_mlp.cpp: Debian's libtorch runs its linear layers on OpenBLAS, whose threads
 // torch::set_num_threads does not govern. (Its convolutions run on oneDNN, which uses torch's
 // OpenMP pool.)
@@ -31,6 +33,9 @@ extern "C" void openblas_set_num_threads(int num_threads);
 extern "C" char* openblas_get_corename(void);
 
 namespace {
+
+using bench::median;
+using bench::peak_rss_mib;
 
 namespace F = torch::nn::functional;
 using Clock = std::chrono::steady_clock;
@@ -97,20 +102,6 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Options& opt,
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t h = v.size() / 2;
-    return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
-}
-
-/// Peak resident set size (VmHWM) in MiB, as xtgrad-bench reports it.
-double peak_rss_mib() {
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);)
-        if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-    return 0;
 }
 
 /// Accuracy over the whole set, in batches, without recording a graph.

@@ -21,6 +21,8 @@
 
 #include "mnist_idx.hpp"
 
+#include "measure.hpp"
+
 // Debian's libtorch does its GEMMs through libblas.so.3, i.e. OpenBLAS (pthreads), whose thread
 // pool torch::set_num_threads does not govern: set it as well. (With MKL, torch::set_num_threads
 // already sets MKL's threads; Debian's build has no MKL.)
@@ -29,6 +31,8 @@ extern "C" int openblas_get_num_threads(void);
 extern "C" char* openblas_get_corename(void);
 
 namespace {
+
+using bench::median;
 
 namespace F = torch::nn::functional;
 using Clock = std::chrono::steady_clock;
@@ -83,12 +87,6 @@ torch::nn::Sequential make_mlp(const std::vector<std::int64_t>& hidden) {
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t h = v.size() / 2;
-    return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
 /// Accuracy over the whole set, in batches, without recording a graph.

@@ -26,6 +26,8 @@
 #include <xtgrad/nn/composed_guard.hpp>
 #include <xtgrad/train/mlp_run.hpp>
 
+#include "measure.hpp"
+
 // Counting allocator for this program: evaluation must allocate nothing per batch beyond the
 // arrays it returns. (GCC cannot see that these operators pair malloc with free.)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -51,14 +53,8 @@ namespace {
 
 using namespace xtgrad;
 using Clock = std::chrono::steady_clock;
-
-/// Peak resident set size (VmHWM) in MiB.
-double peak_rss_mib() {
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);)
-        if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-    return 0;
-}
+using bench::median;
+using bench::peak_rss_mib;
 
 /// MNIST-shaped random data (fixed seed), for machines without the files.
 train::RawData synthetic_data() {
@@ -72,11 +68,6 @@ train::RawData synthetic_data() {
         return d;
     };
     return {make(60000), make(10000)};
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 template <class T>

@@ -28,6 +28,22 @@ Array<T>& columns_buffer(const xtgrad::detail::WindowGeometry& g) {
     return buffer;
 }
 
+/// Records a conv2d output with its backward over x, weight and (if defined) bias; second
+/// order and tangents recompute the composition.
+template <class T, class Backward>
+Tensor<T> record_conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias,
+                        const xtgrad::Conv2dOptions& options, Array<T> y, Backward backward) {
+    const auto composed_form = [options](const std::vector<Tensor<T>>& in) {
+        return composed::conv2d(in[0], in[1], in.size() > 2 ? in[2] : Tensor<T>(), options);
+    };
+    if (bias.defined())
+        return record_op(op_info::conv2d, std::move(y), {x, weight, bias}, std::move(backward),
+                         recomputed_backward<T>(composed_form),
+                         recomputed_tangent<T>(composed_form));
+    return record_op(op_info::conv2d, std::move(y), {x, weight}, std::move(backward),
+                     recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
+}
+
 /// Writes compute(destination)'s values into a gradient slot: straight in when the slot is
 /// fresh, else through a scratch array added to it.
 template <class Compute>
@@ -71,16 +87,7 @@ Tensor<float> onednn_conv2d(const Tensor<float>& x, const Tensor<float>& weight,
             write_gradient(ctx.slot(2), [&](float* db) { run(nullptr, db); });
         }
     };
-    const auto composed_form = [options](const std::vector<Tensor<float>>& in) {
-        return composed::conv2d(in[0], in[1], in.size() > 2 ? in[2] : Tensor<float>(), options);
-    };
-    if (has_bias)
-        return record_op(op_info::conv2d, std::move(y), {x, weight, bias}, std::move(backward),
-                         recomputed_backward<float>(composed_form),
-                         recomputed_tangent<float>(composed_form));
-    return record_op(op_info::conv2d, std::move(y), {x, weight}, std::move(backward),
-                     recomputed_backward<float>(composed_form),
-                     recomputed_tangent<float>(composed_form));
+    return record_conv2d(x, weight, bias, options, std::move(y), std::move(backward));
 }
 
 }  // namespace
@@ -184,15 +191,7 @@ Tensor<T> conv2d(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
                 }
         }
     };
-    const auto composed_form = [options](const std::vector<Tensor<T>>& in) {
-        return composed::conv2d(in[0], in[1], in.size() > 2 ? in[2] : Tensor<T>(), options);
-    };
-    if (has_bias)
-        return record_op(op_info::conv2d, std::move(y), {x, weight, bias}, std::move(backward),
-                         recomputed_backward<T>(composed_form),
-                         recomputed_tangent<T>(composed_form));
-    return record_op(op_info::conv2d, std::move(y), {x, weight}, std::move(backward),
-                     recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
+    return record_conv2d(x, weight, bias, options, std::move(y), std::move(backward));
 }
 
 template <class T>
