@@ -28,6 +28,25 @@ if(XTGRAD_ONEDNN)
     find_package(OpenMP REQUIRED COMPONENTS CXX)
 endif()
 
+# MPI: data-parallel training (xtgrad::dist, mnist-train --distributed). AUTO builds it when MPI
+# is found (Debian libopenmpi-dev), ON requires it, OFF leaves it out.
+set(XTGRAD_MPI AUTO CACHE STRING "Build xtgrad::dist on MPI: AUTO, ON or OFF")
+set_property(CACHE XTGRAD_MPI PROPERTY STRINGS AUTO ON OFF)
+if(XTGRAD_MPI STREQUAL "ON")
+    find_package(MPI REQUIRED COMPONENTS CXX)
+elseif(XTGRAD_MPI STREQUAL "AUTO")
+    find_package(MPI COMPONENTS CXX)
+elseif(NOT XTGRAD_MPI STREQUAL "OFF")
+    message(FATAL_ERROR "XTGRAD_MPI must be AUTO, ON or OFF, not '${XTGRAD_MPI}'")
+endif()
+if(MPI_CXX_FOUND)
+    set(XTGRAD_HAVE_MPI ON)
+    message(STATUS "xtgrad::dist: data-parallel training on MPI ${MPI_CXX_VERSION}")
+else()
+    set(XTGRAD_HAVE_MPI OFF)
+    message(STATUS "xtgrad::dist: not built (no MPI; install libopenmpi-dev for it)")
+endif()
+
 # xtgrad::train: JSON configs, metrics and checkpoint histories.
 find_package(nlohmann_json 3.10 REQUIRED)
 # The applications' and benchmarks' command lines.

@@ -3,12 +3,18 @@
 # xtgrad::train for the training loop).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS xtgrad xtgrad_train
+set(xtgrad_installed_targets xtgrad xtgrad_train)
+set(xtgrad_installed_modules ${XTGRAD_MODULES} train)
+if(XTGRAD_HAVE_MPI)
+    list(APPEND xtgrad_installed_targets xtgrad_dist)
+    list(APPEND xtgrad_installed_modules dist)
+endif()
+install(TARGETS ${xtgrad_installed_targets}
     EXPORT xtgradTargets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
     RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-foreach(module IN LISTS XTGRAD_MODULES ITEMS train)
+foreach(module IN LISTS xtgrad_installed_modules)
     install(DIRECTORY ${module}/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/xtgrad/${module}
         FILES_MATCHING PATTERN "*.hpp")

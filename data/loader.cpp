@@ -20,6 +20,14 @@ DataLoader<T>::DataLoader(const Array<T>& inputs, std::span<const Label> labels,
                          "needs inputs (count, features...) and one label per sample");
     if ((options.shuffle || options.max_shift > 0) && rng == nullptr)
         throw std::invalid_argument("DataLoader: shuffling and shifting need a RandomEngine");
+    const Shard& shard = options.shard;
+    if (shard.count == 0 || shard.index >= shard.count)
+        throw std::invalid_argument("DataLoader: shard " + std::to_string(shard.index) + " of " +
+                                    std::to_string(shard.count) + " does not exist");
+    if (options.batch_size % shard.count != 0)
+        throw std::invalid_argument(
+            "DataLoader: the global batch of " + std::to_string(options.batch_size) +
+            " samples does not divide into " + std::to_string(shard.count) + " equal shards");
     const Shape& shape = inputs.shape();
     if (options.max_shift > 0 &&
         (shape.size() < 3 || options.max_shift >= std::min(shape[shape.size() - 2], shape.back())))
@@ -72,20 +80,37 @@ bool DataLoader<T>::next(Batch<T>& batch) {
         throw std::logic_error("DataLoader: call start_epoch() before next()");
     if (position_ >= batches_per_epoch()) return false;
     const std::size_t first = position_ * options_.batch_size;
-    const std::size_t size = std::min(options_.batch_size, samples() - first);
+    const std::size_t global_size = std::min(options_.batch_size, samples() - first);
+    // This shard's contiguous part [own, own_end) of the global batch, as even as can be.
+    const Shard& shard = options_.shard;
+    const std::size_t own = global_size * shard.index / shard.count;
+    const std::size_t own_end = global_size * (shard.index + 1) / shard.count;
+    // Augmentation draws for the whole global batch, so that every shard's engine stays in step
+    // and each image gets the shift it would get unsharded; then the shard keeps its part.
+    const bool augment = options_.max_shift > 0;
+    const std::size_t begin = augment ? 0 : own;
+    const std::size_t end = augment ? global_size : own_end;
     const std::size_t features = inputs_.size() / samples();  // of one sample, of any shape
     Shape shape = inputs_.shape();
-    shape[0] = size;
+    shape[0] = end - begin;
     Array<T> x = empty_array<T>(shape);
-    batch.labels.resize(size);
-    for (std::size_t j = 0; j < size; ++j) {
-        const std::size_t sample = order_[first + j];
-        std::copy_n(inputs_.data() + sample * features, features, x.data() + j * features);
-        batch.labels[j] = labels_[sample];
+    for (std::size_t j = begin; j < end; ++j)
+        std::copy_n(inputs_.data() + order_[first + j] * features, features,
+                    x.data() + (j - begin) * features);
+    if (augment) {
+        shift_images(x, options_.max_shift, *rng_);
+        if (own_end - own != global_size) {
+            shape[0] = own_end - own;
+            Array<T> part = empty_array<T>(shape);
+            std::copy_n(x.data() + own * features, part.size(), part.data());
+            x = std::move(part);
+        }
     }
-    if (options_.max_shift > 0) shift_images(x, options_.max_shift, *rng_);
+    batch.labels.resize(own_end - own);
+    for (std::size_t j = own; j < own_end; ++j) batch.labels[j - own] = labels_[order_[first + j]];
     batch.inputs = Tensor<T>(std::move(x));
     batch.index = position_++;
+    batch.global_size = global_size;
     return true;
 }
 

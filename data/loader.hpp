@@ -10,6 +10,12 @@
 
 namespace xtgrad::data {
 
+/// Which part of every batch a process of a data-parallel run takes: shard `index` of `count`.
+struct Shard {
+    std::size_t index = 0;
+    std::size_t count = 1;
+};
+
 struct LoaderOptions {
     std::size_t batch_size = 100;
     bool shuffle = false;    // a new permutation every epoch (needs a RandomEngine)
@@ -17,15 +23,26 @@ struct LoaderOptions {
     /// Augmentation: each image shifted by up to this many pixels (shift_images, augment.hpp);
     /// needs image samples (C, H, W) and a RandomEngine. 0 = none.
     std::size_t max_shift = 0;
+    /// Data-parallel sharding: each batch holds only this shard's contiguous slice of the
+    /// global batch of batch_size samples. Every shard draws the same shuffle and augmentation
+    /// from an engine seeded alike, so the slices together are exactly the batch one unsharded
+    /// loader yields.
+    Shard shard{};
 };
 
 template <class T>
 struct Batch {
     Tensor<T> inputs;  // (size, features) or (size, C, H, W): the dataset's shape; a constant
     std::vector<Label> labels;
-    std::size_t index = 0;  // position of the batch in its epoch
+    std::size_t index = 0;        // position of the batch in its epoch
+    std::size_t global_size = 0;  // samples of the whole batch, over all shards
 
     std::size_t size() const { return labels.size(); }
+    /// This shard's part of the global batch: size() / global_size (1 when not sharded).
+    double fraction() const {
+        return global_size == 0 ? 0.0
+                                : static_cast<double>(size()) / static_cast<double>(global_size);
+    }
     /// The labels as a one-hot (size, classes) constant.
     Tensor<T> one_hot(std::size_t classes) const { return xtgrad::one_hot<T>(labels, classes); }
 };
@@ -34,8 +51,8 @@ template <class T>
 class DataLoader {
   public:
     /// inputs and labels are viewed, not copied: they must outlive the loader. Throws
-    /// std::invalid_argument for a zero batch size, mismatched counts, or shuffling or shifting
-    /// without rng; ShapeError for a shift on samples that are not images larger than it.
+    /// std::invalid_argument for a zero batch size, mismatched counts, shuffling or shifting
+    /// without rng, or a shard outside its count or a batch size the count does not divide; ShapeError for a shift on samples that are not images larger than it.
     DataLoader(const Array<T>& inputs, std::span<const Label> labels, LoaderOptions options,
                RandomEngine* rng = nullptr);
     // A temporary would dangle: keep the data alive in a variable.

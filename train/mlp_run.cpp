@@ -14,6 +14,9 @@
 #include "xtgrad/nn/sequential.hpp"
 #include "xtgrad/nn/weights.hpp"
 #include "xtgrad/optim/optim.hpp"
+#ifdef XTGRAD_HAVE_MPI
+#include "xtgrad/dist/data_parallel.hpp"
+#endif
 
 namespace xtgrad::train {
 
@@ -178,17 +181,21 @@ std::unique_ptr<optim::LrScheduler> make_schedule(const RunConfig& c,
 }
 
 template <class T>
-MlpRun<T>::MlpRun(const RunConfig& config, const TrainingData<T>& data, const ModelFactory<T>& make)
+MlpRun<T>::MlpRun(const RunConfig& config, const TrainingData<T>& data, const ModelFactory<T>& make,
+                  data::Shard shard)
     : config_(config),
       rng_(make_random_engine(choice_name(config.rng), config.seed)),
       model_((make ? make : ModelFactory<T>(make_model<T>))(config, data.features(), *rng_)),
       optimizer_(make_optimizer(config, model_.network->parameters())),
       schedule_(make_schedule(config, *optimizer_)),
-      train_loader_(
-          data.train_inputs, data.train_labels,
-          {.batch_size = config.batch_size, .shuffle = true, .max_shift = config.augment_shift},
-          rng_.get()),
-      test_loader_(data.test_inputs, data.test_labels, {.batch_size = config.batch_size}),
+      train_loader_(data.train_inputs, data.train_labels,
+                    {.batch_size = config.batch_size,
+                     .shuffle = true,
+                     .max_shift = config.augment_shift,
+                     .shard = shard},
+                    rng_.get()),
+      test_loader_(data.test_inputs, data.test_labels,
+                   {.batch_size = config.batch_size, .shard = shard}),
       trainer_(*model_.network, *model_.loss, *optimizer_, train_loader_, test_loader_) {
     if (model_.accuracy) trainer_.set_accuracy(model_.accuracy);
     if (schedule_) trainer_.set_schedule(*schedule_);
@@ -196,9 +203,21 @@ MlpRun<T>::MlpRun(const RunConfig& config, const TrainingData<T>& data, const Mo
 }
 
 template <class T>
+void MlpRun<T>::set_parallel(Parallel<T>& parallel, bool write_files) {
+    trainer_.set_parallel(parallel);
+    parallel_ = &parallel;
+    write_files_ = write_files;
+}
+
+template <class T>
 RunResult MlpRun<T>::run(const std::function<bool()>& should_stop,
                          std::optional<nlohmann::json> settings) {
     nn::ComposedGuard path(config_.path == LayerPath::composed);
+    // A stop one process sees (its signal) stops every process after the same step.
+    const auto stop = [this, should_stop] {
+        const bool requested = should_stop && should_stop();
+        return parallel_ ? parallel_->any(requested) : requested;
+    };
     return train::run(trainer_, *rng_,
                       {.epochs = config_.epochs,
                        .checkpoint = config_.checkpoint,
@@ -208,15 +227,34 @@ RunResult MlpRun<T>::run(const std::function<bool()>& should_stop,
                        .settings = settings ? *settings : to_json(config_),
                        .check_resumable =
                            [this](const nlohmann::json& saved) { check_resumable(saved, config_); },
-                       .should_stop = should_stop});
+                       .write_files = write_files_,
+                       .should_stop = stop});
 }
 
 namespace {
-/// config.threads, or every core for 0.
+/// config.threads, or for 0 every core, shared among a data-parallel run's processes here.
 int resolved_threads(const RunConfig& config) {
-    return config.threads > 0 ? config.threads
-                              : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    if (config.threads > 0) return config.threads;
+    int processes_here = 1;
+#ifdef XTGRAD_HAVE_MPI
+    if (const dist::World* world = dist::World::current(); config.distributed && world)
+        processes_here = world->local_size();
+#endif
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / processes_here);
 }
+
+#ifdef XTGRAD_HAVE_MPI
+const dist::World& required_world(const RunConfig& config) {
+    const dist::World* world = dist::World::current();
+    if (world == nullptr)
+        throw std::logic_error("distributed: run_training needs a live dist::World");
+    if (config.batch_size % static_cast<std::size_t>(world->size()) != 0)
+        throw std::invalid_argument("batch-size " + std::to_string(config.batch_size) +
+                                    " does not divide among the " + std::to_string(world->size()) +
+                                    " processes of this MPI launch");
+    return *world;
+}
+#endif
 }  // namespace
 
 void configure_machine(const RunConfig& config) {
@@ -229,17 +267,35 @@ RunResult run_training(const RunConfig& requested, Observer* observer,
     RunConfig config = requested;  // with the thread count resolved, as the metrics record it
     config.threads = resolved_threads(config);
     configure_machine(config);
+    data::Shard shard;
+#ifdef XTGRAD_HAVE_MPI
+    const dist::World* world = config.distributed ? &required_world(config) : nullptr;
+    if (world)
+        shard = {static_cast<std::size_t>(world->rank()), static_cast<std::size_t>(world->size())};
+#else
+    if (config.distributed) throw std::invalid_argument("distributed: this build has no MPI");
+#endif
     const RawData raw = load_raw_data(config);
     AnomalyModeGuard anomaly(config.detect_anomaly);
     const auto run_typed = [&]<class T>(T) {
         const TrainingData<T> data = prepare_data<T>(raw, config);
-        MlpRun<T> run(config, data);
+        MlpRun<T> run(config, data, {}, shard);
         nn::Module<T>& network = *run.model().network;
         if (!config.load_weights.empty() && !config.resume)  // a checkpoint has the weights
             nn::load_weights(config.load_weights, network, config.weight_layout);
+        const bool writes = shard.index == 0;
+#ifdef XTGRAD_HAVE_MPI
+        std::optional<dist::DataParallel<T>> parallel;
+        if (world) run.set_parallel(parallel.emplace(*world, network), writes);
+#endif
         if (observer) run.trainer().add_observer(*observer);
         RunResult result = run.run(should_stop);
-        if (result.outcome != RunOutcome::completed) return result;
+#ifdef XTGRAD_HAVE_MPI
+        if (parallel)
+            result.data_parallel = {world->size(), parallel->reductions(),
+                                    parallel->reduce_seconds()};
+#endif
+        if (result.outcome != RunOutcome::completed || !writes) return result;
         if (!config.save_weights.empty())
             nn::save_weights(config.save_weights, network, config.weight_layout);
         if (!config.logits_out.empty()) {

@@ -69,8 +69,10 @@ using ModelFactory =
 template <class T>
 class MlpRun {
   public:
-    /// data must outlive the run; make (default make_model) builds the model.
-    MlpRun(const RunConfig& config, const TrainingData<T>& data, const ModelFactory<T>& make = {});
+    /// data must outlive the run; make (default make_model) builds the model; shard is the part
+    /// of every batch this process trains and evaluates on (a data-parallel run's).
+    MlpRun(const RunConfig& config, const TrainingData<T>& data, const ModelFactory<T>& make = {},
+           data::Shard shard = {});
 
     Trainer<T>& trainer() { return trainer_; }
     RandomEngine& rng() { return *rng_; }
@@ -78,6 +80,10 @@ class MlpRun {
     optim::Optimizer<T>& optimizer() { return *optimizer_; }
     /// The config's learning-rate schedule, or null.
     optim::LrScheduler* schedule() { return schedule_.get(); }
+
+    /// Trains data-parallel: the trainer reduces over parallel, stop requests are agreed on by
+    /// every process, and only a process with write_files writes checkpoints and metrics.
+    void set_parallel(Parallel<T>& parallel, bool write_files);
 
     /// The run loop with config's epochs, checkpoints and metrics file; the layers take the
     /// config's path. settings (default to_json(config)) go into the metrics and checkpoint.
@@ -93,6 +99,8 @@ class MlpRun {
     data::DataLoader<T> train_loader_;
     data::DataLoader<T> test_loader_;
     Trainer<T> trainer_;
+    Parallel<T>* parallel_ = nullptr;
+    bool write_files_ = true;
 };
 
 /// config's optimizer (--optimizer and its settings) over parameters.
@@ -103,10 +111,12 @@ std::unique_ptr<optim::Optimizer<T>> make_optimizer(const RunConfig& config,
 std::unique_ptr<optim::LrScheduler> make_schedule(const RunConfig& config,
                                                   optim::LearningRates& optimizer);
 
-/// Applies config's machine settings: the thread count (0: every core) and the gemm backend.
+/// Applies config's machine settings: the thread count (0: every core, shared out among the
+/// processes of a data-parallel run on this machine) and the gemm backend.
 void configure_machine(const RunConfig& config);
 
-/// A whole standard run of config: loads the data, resumes from config.checkpoint if
+/// A whole standard run of config: (with config.distributed, data-parallel over the processes of
+/// the live dist::World, which must exist: std::logic_error otherwise) loads the data, resumes from config.checkpoint if
 /// config.resume, trains with the given observer (may be null), writes the metrics file after
 /// every epoch and a checkpoint every config.checkpoint_every epochs; should_stop is asked
 /// after every step (mnist-train answers whether SIGINT/SIGTERM arrived).

@@ -54,6 +54,14 @@ std::optional<std::string> layer_sizes(const std::vector<std::size_t>& sizes) {
 
 }  // namespace check
 
+bool has_mpi() {
+#ifdef XTGRAD_HAVE_MPI
+    return true;
+#else
+    return false;
+#endif
+}
+
 std::vector<std::string> validate(const RunConfig& c) {
     std::vector<std::string> errors;
 #define XTGRAD_CHECK_FIELD(member, key, type, default_value, resume, check_name, help) \
@@ -69,6 +77,14 @@ std::vector<std::string> validate(const RunConfig& c) {
     if (c.epochs == 0 && c.resume) errors.push_back("epochs 0 cannot --resume a training run");
     if (c.gemm == blas::Backend::onednn && !blas::has_onednn())
         errors.push_back("gemm onednn: this build of xtgrad has no oneDNN");
+    if (c.distributed && !has_mpi())
+        errors.push_back(
+            "distributed: this build of xtgrad has no MPI (install libopenmpi-dev "
+            "and rebuild)");
+    if (c.distributed && c.dropout > 0)
+        errors.push_back(
+            "dropout: not supported with --distributed yet (every process would "
+            "draw the same masks for its own samples)");
     if (c.warmup_epochs > 0 && c.warmup_steps > 0)
         errors.push_back("warmup-epochs and warmup-steps: give one of them");
     if (c.model != ModelKind::cnn && c.batch_norm)

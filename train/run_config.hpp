@@ -102,6 +102,9 @@ std::optional<std::string> increasing(const std::vector<std::size_t>& values);
       "/usr/share/datasets/fashion-mnist for Fashion-MNIST)") \
     X(threads, "threads", int, 0, may_differ, non_negative, \
       "threads of OpenBLAS and oneDNN (0 = every core)") \
+    X(distributed, "distributed", bool, false, may_differ, none, \
+      "data-parallel over the processes of an MPI launch (mpirun -np K mnist-train " \
+      "--distributed ...): each trains on 1/K of every --batch-size batch") \
     X(gemm, "gemm", blas::Backend, blas::Backend::automatic, may_differ, none, \
       "matrix products: auto (the fastest built in: oneDNN for float32, OpenBLAS for float64), " \
       "openblas or onednn") \
@@ -159,6 +162,8 @@ void for_each_field(Config& config, Visitor&& visit) {
 }
 
 /// Every problem with the values, one message each (empty if the config is valid).
+/// Whether this build has xtgrad::dist (MPI), which --distributed needs.
+bool has_mpi();
 std::vector<std::string> validate(const RunConfig& config);
 
 /// Throws std::invalid_argument naming the first must-match field in which `current` differs

@@ -22,7 +22,8 @@ RunResult run(Trainer<T>& trainer, RandomEngine& rng, const RunOptions& options)
 
     const auto stop_requested = [&] { return options.should_stop && options.should_stop(); };
     const auto checkpoint = [&] {
-        if (!options.checkpoint.empty()) save_checkpoint(options.checkpoint, trainer, rng, metrics);
+        if (options.write_files && !options.checkpoint.empty())
+            save_checkpoint(options.checkpoint, trainer, rng, metrics);
     };
     // A checkpoint taken mid-epoch continues that epoch; one taken after an epoch starts the next.
     bool mid_epoch = options.resume && metrics.epochs.size() < trainer.state().epoch;
@@ -44,14 +45,14 @@ RunResult run(Trainer<T>& trainer, RandomEngine& rng, const RunOptions& options)
         }
         metrics.epochs.push_back(trainer.end_epoch(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
-        if (!options.metrics_out.empty())
+        if (options.write_files && !options.metrics_out.empty())
             write_json_atomically(options.metrics_out, metrics.to_json());
         if (epoch % options.checkpoint_every == 0 || epoch == options.epochs) checkpoint();
     }
     if (options.epochs == 0 && !options.resume) {
         const auto [test_loss, test_acc] = trainer.evaluate();
         metrics.evaluation = Evaluation{test_loss, test_acc};
-        if (!options.metrics_out.empty())
+        if (options.write_files && !options.metrics_out.empty())
             write_json_atomically(options.metrics_out, metrics.to_json());
     }
     result.stopped_at = trainer.state();

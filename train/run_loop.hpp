@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,9 @@ struct RunOptions {
     nlohmann::json settings = nlohmann::json::object();  // the metrics' "config", checkpointed
     /// Gets a checkpoint's saved settings on resume; throws to refuse them.
     std::function<void(const nlohmann::json& saved)> check_resumable;
+    /// Whether this process writes the checkpoint and metrics file: in a data-parallel run only
+    /// the first process does (every process reads the checkpoint on resume).
+    bool write_files = true;
     /// Asked after every step: true saves a checkpoint there and ends the run as interrupted.
     std::function<bool()> should_stop;
 };
@@ -32,6 +36,13 @@ struct RunResult {
     RunMetrics metrics;
     RunOutcome outcome = RunOutcome::completed;
     EpochState stopped_at;  // where an interrupted run stopped
+    /// A data-parallel run's processes and its gradient reductions (run_training fills it).
+    struct DataParallel {
+        int processes = 1;
+        std::size_t steps = 0;
+        double reduce_seconds = 0;
+    };
+    std::optional<DataParallel> data_parallel;
 };
 
 /// Runs epochs until options.epochs are done; with options.epochs 0 (and no resume) it evaluates

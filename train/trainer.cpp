@@ -1,5 +1,6 @@
 #include "xtgrad/train/trainer.hpp"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <string>
@@ -45,6 +46,12 @@ Trainer<T>& Trainer<T>::set_schedule(optim::LrScheduler& schedule) {
 }
 
 template <class T>
+Trainer<T>& Trainer<T>::set_parallel(Parallel<T>& parallel) {
+    parallel_ = &parallel;
+    return *this;
+}
+
+template <class T>
 Trainer<T>& Trainer<T>::set_clip_grad_norm(double max_norm) {
     if (!(max_norm >= 0 && std::isfinite(max_norm)))
         throw std::invalid_argument("clip_grad_norm must be finite and >= 0, got " +
@@ -84,29 +91,42 @@ void Trainer<T>::restore(const EpochState& state, std::vector<std::size_t> order
     for (Observer* o : observers_) o->on_epoch_start(state.epoch);
 }
 
+namespace {
+void throw_if_diverged(double value, const char* what, const EpochState& state) {
+    if (!std::isfinite(value))
+        throw TrainingDiverged("training diverged at epoch " + std::to_string(state.epoch) +
+                               ", iteration " + std::to_string(state.batches + 1) + ": the " +
+                               what + " is " + std::to_string(value));
+}
+}  // namespace
+
 template <class T>
 bool Trainer<T>::train_steps(const std::function<bool()>& stop) {
     model_.train();
     data::Batch<T> batch;
     while (train_loader_.next(batch)) {
         optimizer_.zero_grad();
-        const Tensor<T> logits = model_(batch.inputs);
-        const Tensor<T> loss = loss_(logits, batch.labels);
-        const double loss_value = loss.item();
-        if (!std::isfinite(loss_value))
-            throw TrainingDiverged("training diverged at epoch " + std::to_string(state_.epoch) +
-                                   ", iteration " + std::to_string(state_.batches + 1) +
-                                   ": the loss is " + std::to_string(loss_value));
-        const double acc_value = accuracy_(logits, batch.labels);
-        loss.backward();
-        if (clip_grad_norm_ > 0) {
-            const double norm = optim::clip_grad_norm(optimizer_.parameters(), clip_grad_norm_);
-            if (!std::isfinite(norm))
-                throw TrainingDiverged("training diverged at epoch " +
-                                       std::to_string(state_.epoch) + ", iteration " +
-                                       std::to_string(state_.batches + 1) +
-                                       ": the gradient norm is " + std::to_string(norm));
+        if (parallel_) parallel_->before_step();
+        // The batch's mean loss and accuracy; a process of a data-parallel run holds part of the
+        // batch and weighs its means by its fraction of it (1 otherwise: the same bits).
+        std::array<double, 2> means{0, 0};
+        if (batch.size() > 0) {
+            const Tensor<T> logits = model_(batch.inputs);
+            const Tensor<T> loss = loss_(logits, batch.labels);
+            means = {loss.item() * batch.fraction(),
+                     accuracy_(logits, batch.labels) * batch.fraction()};
+            if (!parallel_) throw_if_diverged(means[0], "loss", state_);
+            loss.backward();
         }
+        if (parallel_) {
+            parallel_->reduce_gradients(optimizer_.parameters(), batch.fraction());
+            parallel_->sum(means);
+            throw_if_diverged(means[0], "loss", state_);
+        }
+        const auto [loss_value, acc_value] = means;
+        if (clip_grad_norm_ > 0)
+            throw_if_diverged(optim::clip_grad_norm(optimizer_.parameters(), clip_grad_norm_),
+                              "gradient norm", state_);
         optimizer_.step();
         if (schedule_) schedule_->batch_done();
         state_.loss_sum += loss_value;
@@ -135,17 +155,19 @@ template <class T>
 std::pair<double, double> Trainer<T>::evaluate() {
     NoGradGuard no_grad;
     model_.eval();
-    double loss_sum = 0;
-    double acc_sum = 0;
+    std::array<double, 2> sums{0, 0};  // of the batches' mean loss and accuracy
     std::size_t batches = 0;
     for (const auto& batch : test_loader_) {
-        const Tensor<T> logits = model_(batch.inputs);
-        loss_sum += loss_(logits, batch.labels).item();
-        acc_sum += accuracy_(logits, batch.labels);
+        if (batch.size() > 0) {
+            const Tensor<T> logits = model_(batch.inputs);
+            sums[0] += loss_(logits, batch.labels).item() * batch.fraction();
+            sums[1] += accuracy_(logits, batch.labels) * batch.fraction();
+        }
         ++batches;
     }
+    if (parallel_) parallel_->sum(sums);
     model_.train();
-    return {loss_sum / static_cast<double>(batches), acc_sum / static_cast<double>(batches)};
+    return {sums[0] / static_cast<double>(batches), sums[1] / static_cast<double>(batches)};
 }
 
 #define XTGRAD_INSTANTIATE(T) template class Trainer<T>;

@@ -1,6 +1,6 @@
 // Trainer: the epoch loop for any model, loss, optimizer and data. Per epoch, the training
-// loader's batches (zero_grad, forward, loss, backward, clipping if set, step; loss and
-// accuracy taken before the update), then the test loader's batches in order under
+// loader's batches (zero_grad, forward, loss, backward, the data-parallel reduction if set,
+// clipping if set, step; loss and accuracy taken before the update), then the test loader's batches in order under
 // NoGradGuard, then the learning-rate schedule if set.
 //
 //     train::Trainer<float> trainer(model, criterion, optimizer, train_loader, test_loader);
@@ -21,6 +21,7 @@
 #include "xtgrad/optim/schedule.hpp"
 #include "xtgrad/train/metrics.hpp"
 #include "xtgrad/train/observer.hpp"
+#include "xtgrad/train/parallel.hpp"
 
 namespace xtgrad::train {
 
@@ -60,6 +61,11 @@ class Trainer {
     /// Clips the gradients to this global 2-norm before every step (0: no clipping). A
     /// non-finite norm throws TrainingDiverged.
     Trainer& set_clip_grad_norm(double max_norm);
+    /// Data-parallel training (dist::DataParallel): every process runs this loop over its shard
+    /// of each batch (LoaderOptions::shard), and parallel turns the shards' gradients, losses
+    /// and accuracies into the whole batch's before clipping and the step; the test loader's
+    /// sums are reduced the same way.
+    Trainer& set_parallel(Parallel<T>& parallel);
 
     /// Trains one epoch and evaluates on the test set.
     EpochMetrics run_epoch(std::size_t epoch);
@@ -99,6 +105,7 @@ class Trainer {
     std::vector<Observer*> observers_;
     optim::LrScheduler* schedule_ = nullptr;
     double clip_grad_norm_ = 0;
+    Parallel<T>* parallel_ = nullptr;
     EpochState state_;
 };
 

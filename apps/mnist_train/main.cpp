@@ -14,7 +14,9 @@
 #include <iomanip>
 #include <iostream>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +24,10 @@
 #include <xtgrad/autograd/tape.hpp>
 #include <xtgrad/train/mlp_run.hpp>
 #include <xtgrad/train/progress.hpp>
+
+#ifdef XTGRAD_HAVE_MPI
+#include <xtgrad/dist/world.hpp>
+#endif
 
 #include "options.hpp"
 
@@ -89,6 +95,67 @@ std::string as_flags(const nlohmann::json& settings) {
     return text;
 }
 
+/// Trains as config says, printing to out (errors to std::cerr, each line starting with who);
+/// returns the exit code.
+int train(const RunConfig& config, std::ostream& out, const std::string& who) {
+    try {
+        install_stop_handlers();
+        xtgrad::train::configure_machine(config);
+        out << xtgrad::train::describe_machine(xtgrad::train::machine_report()) << "\n";
+        out << "model: " << xtgrad::train::describe_model(config) << "\n";
+        xtgrad::train::Progress progress(out, xtgrad::train::Progress::stdout_is_terminal(),
+                                         config.disp_freq);
+        const auto result =
+            xtgrad::train::run_training(config, &progress, [] { return g_stop.load(); });
+        if (result.outcome == xtgrad::train::RunOutcome::interrupted) {
+            out << "\n"
+                << who << ": stopped by signal " << g_signal << " in epoch "
+                << result.stopped_at.epoch << " after " << result.stopped_at.batches << " batches; "
+                << (config.checkpoint.empty()
+                        ? "no --checkpoint given, nothing saved"
+                        : "checkpoint saved to " + config.checkpoint + " (continue with --resume)")
+                << std::endl;
+            return 128 + g_signal;
+        }
+        if (!result.metrics.epochs.empty()) {
+            const auto& last = result.metrics.epochs.back();
+            out << std::fixed << std::setprecision(4) << "final test accuracy " << last.test_acc
+                << " (loss " << last.test_loss << ")\n";
+        }
+        if (const auto& parallel = result.data_parallel; parallel && parallel->steps > 0)
+            out << std::fixed << std::setprecision(3) << "data-parallel over "
+                << parallel->processes << " processes: gradient allreduce "
+                << 1e3 * parallel->reduce_seconds / static_cast<double>(parallel->steps)
+                << " ms per step (" << parallel->steps << " steps)\n";
+        if (const auto& evaluation = result.metrics.evaluation)
+            out << std::fixed << std::setprecision(4) << "test accuracy of " << config.load_weights
+                << " " << evaluation->test_acc << " (loss " << evaluation->test_loss << ")\n";
+        for (const auto& [file, what] :
+             {std::pair{config.metrics_out, "metrics"}, std::pair{config.save_weights, "weights"},
+              std::pair{config.logits_out, "test logits"}})
+            if (!file.empty()) out << what << " written to " << file << "\n";
+    } catch (const xtgrad::train::TrainingDiverged& e) {
+        std::cerr
+            << who + ": " << e.what()
+            << " (try a smaller --lr; --detect-anomaly names the op that first produced it)\n";
+        if (!config.checkpoint.empty())
+            std::cerr << "the last good checkpoint is " << config.checkpoint << "\n";
+        return 3;
+    } catch (const xtgrad::AnomalyError& e) {
+        std::cerr << who + ": " << e.what() << "\n";
+        if (!config.checkpoint.empty())
+            std::cerr << "the last good checkpoint is " << config.checkpoint << "\n";
+        return 3;
+    } catch (const xtgrad::data::MissingDataError& e) {
+        std::cerr << who + ": " << e.what() << "; run scripts/get-mnist or pass --data-dir DIR\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << who + ": " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,57 +186,21 @@ int main(int argc, char** argv) {
         std::cerr << "Run with --help for the options.\n";
         return 2;
     }
-    try {
-        install_stop_handlers();
-        xtgrad::train::configure_machine(config);
-        std::cout << xtgrad::train::describe_machine(xtgrad::train::machine_report()) << "\n";
-        std::cout << "model: " << xtgrad::train::describe_model(config) << "\n";
-        xtgrad::train::Progress progress(std::cout, xtgrad::train::Progress::stdout_is_terminal(),
-                                         config.disp_freq);
-        const auto result =
-            xtgrad::train::run_training(config, &progress, [] { return g_stop.load(); });
-        if (result.outcome == xtgrad::train::RunOutcome::interrupted) {
-            std::cout << "\nmnist-train: stopped by signal " << g_signal << " in epoch "
-                      << result.stopped_at.epoch << " after " << result.stopped_at.batches
-                      << " batches; "
-                      << (config.checkpoint.empty() ? "no --checkpoint given, nothing saved"
-                                                    : "checkpoint saved to " + config.checkpoint +
-                                                          " (continue with --resume)")
-                      << std::endl;
-            return 128 + g_signal;
-        }
-        if (!result.metrics.epochs.empty()) {
-            const auto& last = result.metrics.epochs.back();
-            std::cout << std::fixed << std::setprecision(4) << "final test accuracy "
-                      << last.test_acc << " (loss " << last.test_loss << ")\n";
-        }
-        if (const auto& evaluation = result.metrics.evaluation)
-            std::cout << std::fixed << std::setprecision(4) << "test accuracy of "
-                      << config.load_weights << " " << evaluation->test_acc << " (loss "
-                      << evaluation->test_loss << ")\n";
-        for (const auto& [file, what] :
-             {std::pair{config.metrics_out, "metrics"}, std::pair{config.save_weights, "weights"},
-              std::pair{config.logits_out, "test logits"}})
-            if (!file.empty()) std::cout << what << " written to " << file << "\n";
-    } catch (const xtgrad::train::TrainingDiverged& e) {
-        std::cerr
-            << "mnist-train: " << e.what()
-            << " (try a smaller --lr; --detect-anomaly names the op that first produced it)\n";
-        if (!config.checkpoint.empty())
-            std::cerr << "the last good checkpoint is " << config.checkpoint << "\n";
-        return 3;
-    } catch (const xtgrad::AnomalyError& e) {
-        std::cerr << "mnist-train: " << e.what() << "\n";
-        if (!config.checkpoint.empty())
-            std::cerr << "the last good checkpoint is " << config.checkpoint << "\n";
-        return 3;
-    } catch (const xtgrad::data::MissingDataError& e) {
-        std::cerr << "mnist-train: " << e.what()
-                  << "; run scripts/get-mnist or pass --data-dir DIR\n";
-        return 1;
-    } catch (const std::exception& e) {
-        std::cerr << "mnist-train: " << e.what() << "\n";
-        return 1;
-    }
-    return 0;
+#ifdef XTGRAD_HAVE_MPI
+    // Under mpirun with --distributed: process 0 speaks, every process reports its own errors,
+    // and an error one process meets alone ends the whole launch instead of leaving the others
+    // waiting for it.
+    std::optional<xtgrad::dist::World> world;
+    if (config.distributed) world.emplace(argc, argv);
+    const int rank = world ? world->rank() : 0;
+    const std::string who =
+        world ? "mnist-train[" + std::to_string(rank) + "/" + std::to_string(world->size()) + "]"
+              : "mnist-train";
+    std::ostream silent(nullptr);
+    const int code = train(config, rank == 0 ? std::cout : silent, who);
+    if (world && world->size() > 1 && code != 0 && code < 128) world->abort(code);
+    return code;
+#else
+    return train(config, std::cout, "mnist-train");
+#endif
 }

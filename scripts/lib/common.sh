@@ -35,6 +35,7 @@ XTGRAD_BUILD_PACKAGES=(
     libcli11-dev nlohmann-json3-dev
     gnuplot-nox
     libxsimd-dev
+    libopenmpi-dev openmpi-bin
 )
 
 # Only the tests need these: Fashion-MNIST for the --dataset fashion-mnist test, numpy for the

@@ -173,4 +173,69 @@ BOOST_AUTO_TEST_CASE(an_epoch_is_a_range) {
                                           const std::vector<Label>&, LoaderOptions>);
 }
 
+BOOST_AUTO_TEST_CASE(shards_together_are_the_unsharded_batch) {
+    // 19 images of 6 x 6 in batches of 6, over 3 shards: the last global batch has one image,
+    // so two shards get none. Shuffled and shifted, each shard from its own engine seeded alike.
+    constexpr std::size_t n = 19, count = 3;
+    Array<double> images = empty_array<double>({n, 1, 6, 6});
+    std::iota(images.begin(), images.end(), 0.0);
+    std::vector<Label> labels(n);
+    std::iota(labels.begin(), labels.end(), Label{0});
+    const LoaderOptions whole{.batch_size = 6, .shuffle = true, .max_shift = 1};
+    NumpyRandom whole_rng(3);
+    DataLoader<double> unsharded(images, labels, whole, &whole_rng);
+    std::vector<NumpyRandom> rngs(count, NumpyRandom(3));
+    std::vector<DataLoader<double>> shards;
+    shards.reserve(count);
+    for (std::size_t k = 0; k < count; ++k) {
+        LoaderOptions options = whole;
+        options.shard = {k, count};
+        shards.emplace_back(images, labels, options, &rngs[k]);
+    }
+    for (int epoch = 0; epoch < 2; ++epoch) {
+        unsharded.start_epoch();
+        for (auto& shard : shards) shard.start_epoch();
+        Batch<double> expected, part;
+        std::size_t batches = 0;
+        while (unsharded.next(expected)) {
+            std::vector<double> values;
+            std::vector<Label> shard_labels;
+            double fractions = 0;
+            for (auto& shard : shards) {
+                BOOST_TEST_REQUIRE(shard.next(part));
+                BOOST_TEST(part.global_size == expected.size());
+                BOOST_TEST(part.index == expected.index);
+                const Array<double>& x = part.inputs.value();
+                BOOST_TEST(x.shape(0) == part.size());
+                values.insert(values.end(), x.data(), x.data() + x.size());
+                shard_labels.insert(shard_labels.end(), part.labels.begin(), part.labels.end());
+                fractions += part.fraction();
+            }
+            const Array<double>& x = expected.inputs.value();
+            BOOST_TEST(values == std::vector<double>(x.data(), x.data() + x.size()),
+                       boost::test_tools::per_element());
+            BOOST_TEST(shard_labels == expected.labels, boost::test_tools::per_element());
+            BOOST_TEST(fractions == 1.0, boost::test_tools::tolerance(1e-15));
+            ++batches;
+        }
+        for (auto& shard : shards) BOOST_TEST(!shard.next(part));
+        BOOST_TEST(batches == 4u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(shards_must_exist_and_divide_the_batch) {
+    Fixture f(10);
+    BOOST_CHECK_THROW(DataLoader<double>(f.inputs, f.labels, {.batch_size = 6, .shard = {3, 3}}),
+                      std::invalid_argument);
+    BOOST_CHECK_THROW(DataLoader<double>(f.inputs, f.labels, {.batch_size = 6, .shard = {0, 0}}),
+                      std::invalid_argument);
+    try {
+        DataLoader<double>(f.inputs, f.labels, {.batch_size = 7, .shard = {1, 3}});
+        BOOST_FAIL("a batch of 7 was split into 3 shards");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()) ==
+                   "DataLoader: the global batch of 7 samples does not divide into 3 equal shards");
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -179,7 +179,7 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_and_only_must_match_fields_block_a_
     json["gemm"] = "openblas";
     apply_json(changed, json);
     BOOST_TEST(to_json(changed) == json);
-    BOOST_TEST(fields == 49u);
+    BOOST_TEST(fields == 50u);
     const nlohmann::json defaults = to_json(RunConfig{});
     std::size_t must_match = 0;
     for_each_field(changed, [&](const FieldInfo& field, const auto&) {
