@@ -26,7 +26,7 @@ DataParallel<T>::DataParallel(const World& world, nn::Module<T>& model, DataPara
 }
 
 template <class T>
-void DataParallel<T>::before_step() {
+void DataParallel<T>::synchronize_buffers() {
     broadcast_values(world_, model_.named_buffers());
 }
 

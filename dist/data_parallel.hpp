@@ -12,7 +12,7 @@
 //
 // Batch norm keeps the statistics of each process's own shard in training (as PyTorch's
 // DistributedDataParallel without SyncBatchNorm) and takes process 0's running statistics
-// before every step.
+// before every step and before evaluation.
 #pragma once
 
 #include <cstddef>
@@ -36,7 +36,7 @@ class DataParallel final : public train::Parallel<T> {
     /// outlive it.
     DataParallel(const World& world, nn::Module<T>& model, DataParallelOptions options = {});
 
-    void before_step() override;
+    void synchronize_buffers() override;
     void reduce_gradients(std::span<const Tensor<T>> parameters, double fraction) override;
     void sum(std::span<double> values) override;
     bool any(bool value) override;

@@ -15,9 +15,10 @@ class Parallel {
   public:
     virtual ~Parallel() = default;
 
-    /// Before each training step's forward: puts every process's buffers (batch-norm running
-    /// statistics) equal to the first process's, as PyTorch's DistributedDataParallel does.
-    virtual void before_step() = 0;
+    /// Before each training step's forward and before evaluation: puts every process's buffers
+    /// (batch-norm running statistics) equal to the first process's, as PyTorch's
+    /// DistributedDataParallel does, so that all evaluate the model process 0 checkpoints.
+    virtual void synchronize_buffers() = 0;
     /// After backward: replaces each parameter's gradient of this process's part of the batch
     /// (a mean over its samples, `fraction` of the global batch; no gradient counts as zeros)
     /// by the gradient of the whole global batch, the same on every process.

@@ -106,7 +106,7 @@ bool Trainer<T>::train_steps(const std::function<bool()>& stop) {
     data::Batch<T> batch;
     while (train_loader_.next(batch)) {
         optimizer_.zero_grad();
-        if (parallel_) parallel_->before_step();
+        if (parallel_) parallel_->synchronize_buffers();
         // The batch's mean loss and accuracy; a process of a data-parallel run holds part of the
         // batch and weighs its means by its fraction of it (1 otherwise: the same bits).
         std::array<double, 2> means{0, 0};
@@ -155,7 +155,8 @@ template <class T>
 std::pair<double, double> Trainer<T>::evaluate() {
     NoGradGuard no_grad;
     model_.eval();
-    std::array<double, 2> sums{0, 0};  // of the batches' mean loss and accuracy
+    if (parallel_) parallel_->synchronize_buffers();  // evaluate what process 0 checkpoints
+    std::array<double, 2> sums{0, 0};                 // of the batches' mean loss and accuracy
     std::size_t batches = 0;
     for (const auto& batch : test_loader_) {
         if (batch.size() > 0) {
