@@ -52,7 +52,8 @@ class DataLoader {
   public:
     /// inputs and labels are viewed, not copied: they must outlive the loader. Throws
     /// std::invalid_argument for a zero batch size, mismatched counts, shuffling or shifting
-    /// without rng, or a shard outside its count or a batch size the count does not divide; ShapeError for a shift on samples that are not images larger than it.
+    /// without rng, or a shard outside its count or a batch size the count does not divide;
+    /// ShapeError for a shift on samples that are not images larger than it.
     DataLoader(const Array<T>& inputs, std::span<const Label> labels, LoaderOptions options,
                RandomEngine* rng = nullptr);
     // A temporary would dangle: keep the data alive in a variable.

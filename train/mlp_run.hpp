@@ -115,11 +115,12 @@ std::unique_ptr<optim::LrScheduler> make_schedule(const RunConfig& config,
 /// processes of a data-parallel run on this machine) and the gemm backend.
 void configure_machine(const RunConfig& config);
 
-/// A whole standard run of config: (with config.distributed, data-parallel over the processes of
-/// the live dist::World, which must exist: std::logic_error otherwise) loads the data, resumes from config.checkpoint if
+/// A whole standard run of config: loads the data, resumes from config.checkpoint if
 /// config.resume, trains with the given observer (may be null), writes the metrics file after
 /// every epoch and a checkpoint every config.checkpoint_every epochs; should_stop is asked
-/// after every step (mnist-train answers whether SIGINT/SIGTERM arrived).
+/// after every step (mnist-train answers whether SIGINT/SIGTERM arrived). With
+/// config.distributed it trains data-parallel over the processes of the live dist::World
+/// (std::logic_error if there is none); process 0 alone writes files.
 RunResult run_training(const RunConfig& config, Observer* observer,
                        const std::function<bool()>& should_stop = {});
 

@@ -64,7 +64,8 @@ class Trainer {
     /// Data-parallel training (dist::DataParallel): every process runs this loop over its shard
     /// of each batch (LoaderOptions::shard), and parallel turns the shards' gradients, losses
     /// and accuracies into the whole batch's before clipping and the step; the test loader's
-    /// sums are reduced the same way.
+    /// sums are reduced the same way. A stop function given to train_steps must then answer
+    /// alike on every process (Parallel::any; MlpRun::run does so).
     Trainer& set_parallel(Parallel<T>& parallel);
 
     /// Trains one epoch and evaluates on the test set.
