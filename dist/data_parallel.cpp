@@ -72,6 +72,12 @@ bool DataParallel<T>::any(bool value) {
     return world_.any(value);
 }
 
+template <class T>
+std::vector<std::uint8_t> DataParallel<T>::from_first_process(
+    const std::function<std::vector<std::uint8_t>()>& read) {
+    return world_.from_root(read);
+}
+
 #define XTGRAD_INSTANTIATE(T) template class DataParallel<T>;
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE

@@ -40,6 +40,8 @@ class DataParallel final : public train::Parallel<T> {
     void reduce_gradients(std::span<const Tensor<T>> parameters, double fraction) override;
     void sum(std::span<double> values) override;
     bool any(bool value) override;
+    std::vector<std::uint8_t> from_first_process(
+        const std::function<std::vector<std::uint8_t>()>& read) override;
 
     /// Time spent in reduce_gradients (packing, MPI_Allreduce, unpacking) and its calls.
     double reduce_seconds() const { return reduce_seconds_; }

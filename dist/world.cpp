@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -87,6 +88,30 @@ bool World::any(bool value) const {
     int flag = value ? 1 : 0;
     check(MPI_Allreduce(MPI_IN_PLACE, &flag, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD), "MPI_Allreduce");
     return flag != 0;
+}
+
+std::vector<std::uint8_t> World::from_root(const std::function<std::vector<std::uint8_t>()>& read,
+                                           int root) const {
+    std::vector<std::uint8_t> bytes;
+    std::exception_ptr failure;
+    if (rank_ == root) {
+        try {
+            bytes = read();
+        } catch (const std::exception& e) {
+            failure = std::current_exception();
+            const std::string message = e.what();
+            bytes.assign(message.begin(), message.end());
+        }
+    }
+    std::uint64_t header[2] = {failure ? 1u : 0u, bytes.size()};  // failed, size
+    check(MPI_Bcast(header, 2, MPI_UINT64_T, root, MPI_COMM_WORLD), "MPI_Bcast");
+    bytes.resize(header[1]);
+    in_pieces(std::span<std::uint8_t>(bytes), [&](std::uint8_t* data, int count) {
+        check(MPI_Bcast(data, count, MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+    });
+    if (failure) std::rethrow_exception(failure);
+    if (header[0] != 0) throw std::runtime_error(std::string(bytes.begin(), bytes.end()));
+    return bytes;
 }
 
 void World::abort(int code) const {

@@ -11,7 +11,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <span>
+#include <vector>
 
 #include "xtgrad/autograd/array.hpp"
 
@@ -41,6 +44,11 @@ class World {
     void sum(std::span<T> values) const;
     /// Whether any process passes true.
     bool any(bool value) const;
+    /// The root's result of read() on every process (only the root calls it). If it throws
+    /// there, the root rethrows its exception and the others throw std::runtime_error with its
+    /// message, so that no process is left waiting.
+    std::vector<std::uint8_t> from_root(const std::function<std::vector<std::uint8_t>()>& read,
+                                        int root = 0) const;
 
     /// Ends every process of the launch with this exit code (MPI_Abort): for an error that
     /// other processes may not have met, which would leave them waiting in a collective.

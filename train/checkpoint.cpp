@@ -53,7 +53,13 @@ template <class T>
 RunMetrics load_checkpoint(const std::filesystem::path& file, Trainer<T>& trainer,
                            RandomEngine& rng,
                            const std::function<void(const nlohmann::json&)>& check_settings) {
-    const io::Archive archive = io::load_archive(file);
+    return restore_checkpoint(io::load_archive(file), file, trainer, rng, check_settings);
+}
+
+template <class T>
+RunMetrics restore_checkpoint(const io::Archive& archive, const std::filesystem::path& file,
+                              Trainer<T>& trainer, RandomEngine& rng,
+                              const std::function<void(const nlohmann::json&)>& check_settings) {
     if (!archive.contains("format") || archive.text("format") != kFormat)
         throw io::ArchiveError(file.string(), "is not an xtgrad training checkpoint (format '" +
                                                   std::string(kFormat) + "')");
@@ -96,6 +102,9 @@ RunMetrics load_checkpoint(const std::filesystem::path& file, Trainer<T>& traine
                                   const RandomEngine&, const RunMetrics&);                        \
     template RunMetrics load_checkpoint(const std::filesystem::path&, Trainer<T>&, RandomEngine&, \
                                         const std::function<void(const nlohmann::json&)>&);       \
+    template RunMetrics restore_checkpoint(const io::Archive&, const std::filesystem::path&,      \
+                                           Trainer<T>&, RandomEngine&,                            \
+                                           const std::function<void(const nlohmann::json&)>&);    \
     template std::vector<std::string> optimizer_parameter_names(const Trainer<T>&);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE

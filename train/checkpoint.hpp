@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "xtgrad/autograd/random.hpp"
+#include "xtgrad/io/archive.hpp"
 #include "xtgrad/train/metrics.hpp"
 #include "xtgrad/train/trainer.hpp"
 
@@ -29,6 +30,13 @@ RunMetrics load_checkpoint(const std::filesystem::path& file, Trainer<T>& traine
                            RandomEngine& rng,
                            const std::function<void(const nlohmann::json&)>& check_settings = {});
 
+/// load_checkpoint from an archive already read (a data-parallel run's first process reads the
+/// file and broadcasts it); file names it in errors.
+template <class T>
+RunMetrics restore_checkpoint(
+    const io::Archive& archive, const std::filesystem::path& file, Trainer<T>& trainer,
+    RandomEngine& rng, const std::function<void(const nlohmann::json&)>& check_settings = {});
+
 /// The model's name for each of the optimizer's parameters ("fc1.weight"); throws
 /// std::invalid_argument if the optimizer updates a tensor the model does not hold.
 template <class T>
@@ -40,6 +48,9 @@ std::vector<std::string> optimizer_parameter_names(const Trainer<T>& trainer);
     extern template RunMetrics load_checkpoint(const std::filesystem::path&, Trainer<T>&,          \
                                                RandomEngine&,                                      \
                                                const std::function<void(const nlohmann::json&)>&); \
+    extern template RunMetrics restore_checkpoint(                                                 \
+        const io::Archive&, const std::filesystem::path&, Trainer<T>&, RandomEngine&,              \
+        const std::function<void(const nlohmann::json&)>&);                                        \
     extern template std::vector<std::string> optimizer_parameter_names(const Trainer<T>&);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
 #undef XTGRAD_EXTERN

@@ -6,6 +6,7 @@
 #include "xtgrad/autograd/blas.hpp"
 #include "xtgrad/autograd/tape.hpp"
 #include "xtgrad/io/npy.hpp"
+#include "xtgrad/io/read_file.hpp"
 #include "xtgrad/nn/batch_norm.hpp"
 #include "xtgrad/nn/composed_guard.hpp"
 #include "xtgrad/nn/conv.hpp"
@@ -210,6 +211,13 @@ void MlpRun<T>::set_parallel(Parallel<T>& parallel, bool write_files) {
 }
 
 template <class T>
+io::Archive MlpRun<T>::read_shared_checkpoint(const std::filesystem::path& file) {
+    return io::parse_archive(
+        parallel_->from_first_process([&] { return io::read_whole_file<io::ArchiveError>(file); }),
+        file.string());
+}
+
+template <class T>
 RunResult MlpRun<T>::run(const std::function<bool()>& should_stop,
                          std::optional<nlohmann::json> settings) {
     nn::ComposedGuard path(config_.path == LayerPath::composed);
@@ -218,6 +226,11 @@ RunResult MlpRun<T>::run(const std::function<bool()>& should_stop,
         const bool requested = should_stop && should_stop();
         return parallel_ ? parallel_->any(requested) : requested;
     };
+    std::function<io::Archive(const std::filesystem::path&)> read_checkpoint;
+    if (parallel_)
+        read_checkpoint = [this](const std::filesystem::path& file) {
+            return read_shared_checkpoint(file);
+        };
     return train::run(trainer_, *rng_,
                       {.epochs = config_.epochs,
                        .checkpoint = config_.checkpoint,
@@ -227,6 +240,7 @@ RunResult MlpRun<T>::run(const std::function<bool()>& should_stop,
                        .settings = settings ? *settings : to_json(config_),
                        .check_resumable =
                            [this](const nlohmann::json& saved) { check_resumable(saved, config_); },
+                       .read_checkpoint = read_checkpoint,
                        .write_files = write_files_,
                        .should_stop = stop});
 }

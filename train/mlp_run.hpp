@@ -91,6 +91,9 @@ class MlpRun {
                   std::optional<nlohmann::json> settings = std::nullopt);
 
   private:
+    /// The checkpoint as the first process reads it, broadcast to every process.
+    io::Archive read_shared_checkpoint(const std::filesystem::path& file);
+
     RunConfig config_;
     std::unique_ptr<RandomEngine> rng_;
     Model<T> model_;

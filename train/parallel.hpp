@@ -3,6 +3,8 @@
 // process calls these in the same order; each call is collective.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -27,6 +29,11 @@ class Parallel {
     virtual void sum(std::span<double> values) = 0;
     /// Whether any process passes true (every process gets the same answer).
     virtual bool any(bool value) = 0;
+    /// The first process's result of read() on every process (only the first calls it). If it
+    /// throws there, the first process rethrows its exception and the others throw
+    /// std::runtime_error with its message.
+    virtual std::vector<std::uint8_t> from_first_process(
+        const std::function<std::vector<std::uint8_t>()>& read) = 0;
 };
 
 }  // namespace xtgrad::train

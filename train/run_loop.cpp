@@ -12,7 +12,11 @@ RunResult run(Trainer<T>& trainer, RandomEngine& rng, const RunOptions& options)
     result.metrics.config = options.settings;
     RunMetrics& metrics = result.metrics;
     if (options.resume) {
-        metrics = load_checkpoint(options.checkpoint, trainer, rng, options.check_resumable);
+        const io::Archive saved = options.read_checkpoint
+                                      ? options.read_checkpoint(options.checkpoint)
+                                      : io::load_archive(options.checkpoint);
+        metrics =
+            restore_checkpoint(saved, options.checkpoint, trainer, rng, options.check_resumable);
         metrics.config = options.settings;
     }
     metrics.machine = machine_report();

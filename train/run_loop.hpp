@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "xtgrad/autograd/random.hpp"
+#include "xtgrad/io/archive.hpp"
 #include "xtgrad/train/metrics.hpp"
 #include "xtgrad/train/trainer.hpp"
 
@@ -23,8 +24,11 @@ struct RunOptions {
     nlohmann::json settings = nlohmann::json::object();  // the metrics' "config", checkpointed
     /// Gets a checkpoint's saved settings on resume; throws to refuse them.
     std::function<void(const nlohmann::json& saved)> check_resumable;
+    /// Reads the checkpoint on resume (default io::load_archive): a data-parallel run reads it on
+    /// its first process and broadcasts it, so the others need no shared filesystem.
+    std::function<io::Archive(const std::filesystem::path&)> read_checkpoint;
     /// Whether this process writes the checkpoint and metrics file: in a data-parallel run only
-    /// the first process does (every process reads the checkpoint on resume).
+    /// the first process does.
     bool write_files = true;
     /// Asked after every step: true saves a checkpoint there and ends the run as interrupted.
     std::function<bool()> should_stop;

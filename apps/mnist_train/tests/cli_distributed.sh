@@ -115,6 +115,14 @@ echo "ok: a killed process ends the launch: $(grep -i -m1 'signal 9\|killed' "$w
 resume k
 echo "ok: after a killed process, --resume continues from the last checkpoint to the same end"
 
+# Only process 0 reads the checkpoint (the others get its bytes): a missing one is the same clear
+# error on every process, and the launch ends.
+output=$(timeout 60 "${mpi[@]}" "$train" "${long[@]}" --checkpoint "$work/missing.ckpt" --resume 2>&1) &&
+    fail "resuming from a missing checkpoint succeeded"
+[[ $(grep -c "missing.ckpt: no such file" <<<"$output") -ge 1 ]] ||
+    fail "no clear error for a missing checkpoint: $output"
+echo "ok: $(grep -m1 'missing.ckpt: no such file' <<<"$output")"
+
 # Bad uses.
 output=$("${mpi[@]}" "$train" "${common[@]}" --limit-train 600 --epochs 1 --batch-size 101 \
     --distributed 2>&1) && fail "an odd batch over 2 processes was accepted"
