@@ -295,12 +295,14 @@ RunResult run_training(const RunConfig& requested, Observer* observer,
         const TrainingData<T> data = prepare_data<T>(raw, config);
         MlpRun<T> run(config, data, {}, shard);
         nn::Module<T>& network = *run.model().network;
-        if (!config.load_weights.empty() && !config.resume)  // a checkpoint has the weights
+        // Process 0 alone reads and writes weight files (DataParallel broadcasts its weights);
+        // a resumed run's weights come from the checkpoint.
+        const bool first_process = shard.index == 0;
+        if (!config.load_weights.empty() && !config.resume && first_process)
             nn::load_weights(config.load_weights, network, config.weight_layout);
-        const bool writes = shard.index == 0;
 #ifdef XTGRAD_HAVE_MPI
         std::optional<dist::DataParallel<T>> parallel;
-        if (world) run.set_parallel(parallel.emplace(*world, network), writes);
+        if (world) run.set_parallel(parallel.emplace(*world, network), first_process);
 #endif
         if (observer) run.trainer().add_observer(*observer);
         RunResult result = run.run(should_stop);
@@ -309,7 +311,7 @@ RunResult run_training(const RunConfig& requested, Observer* observer,
             result.data_parallel = {world->size(), parallel->reductions(),
                                     parallel->reduce_seconds()};
 #endif
-        if (result.outcome != RunOutcome::completed || !writes) return result;
+        if (result.outcome != RunOutcome::completed || !first_process) return result;
         if (!config.save_weights.empty())
             nn::save_weights(config.save_weights, network, config.weight_layout);
         if (!config.logits_out.empty()) {

@@ -68,6 +68,14 @@ worst=$(worst_difference <(final_of "$work/bn.json") <(final_of "$work/bn-eval.j
 within "$worst" 1e-12 ||
     fail "batch norm: the distributed evaluation differs from process 0's weights' by $worst"
 echo "ok: the CNN with batch norm over 2 processes evaluates process 0's weights (to $worst)"
+# --load-weights under --distributed: process 0 reads the file and broadcasts the weights and
+# running statistics; the sharded evaluation is the single process's.
+"${mpi[@]}" "$train" "${common[@]}" "${bn[@]}" --epochs 0 --load-weights "$work/bn.safetensors" \
+    --distributed --metrics-out "$work/bn-eval2.json" >"$work/bn-eval2.log" 2>&1 ||
+    fail "evaluating the weights over 2 processes: $(tail -n 5 "$work/bn-eval2.log")"
+worst=$(worst_difference <(final_of "$work/bn-eval.json") <(final_of "$work/bn-eval2.json"))
+within "$worst" 1e-12 || fail "the distributed evaluation of saved weights differs by $worst"
+echo "ok: 2 processes evaluate loaded weights as one does (to $worst)"
 
 # Resume: an uninterrupted distributed run, then one stopped by SIGTERM and resumed.
 long=("${common[@]}" --limit-train 6000 --epochs 8 --hidden 256,128 --distributed)
