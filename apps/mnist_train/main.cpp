@@ -124,7 +124,8 @@ int train(const RunConfig& config, std::ostream& out, const std::string& who) {
         }
         if (const auto& parallel = result.data_parallel; parallel && parallel->steps > 0)
             out << std::fixed << std::setprecision(3) << "data-parallel over "
-                << parallel->processes << " processes: gradient allreduce "
+                << parallel->processes << (parallel->processes == 1 ? " process" : " processes")
+                << ": gradient allreduce "
                 << 1e3 * parallel->reduce_seconds / static_cast<double>(parallel->steps)
                 << " ms per step (" << parallel->steps << " steps)\n";
         if (const auto& evaluation = result.metrics.evaluation)
