@@ -19,6 +19,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 # CI runs as root, which OpenMPI refuses unless told; --oversubscribe lets 2 processes start
 # on a machine that reports fewer slots.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# Shared memory without cross-process reads (process_vm_readv), which containers often forbid.
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
 mpi=("$mpirun" --oversubscribe -np 2)
 # Under AddressSanitizer (scripts/test-sanitizers), Open MPI's allocations kept until exit are not
 # leaks of ours: tests/sanitizers/openmpi.supp names its libraries.
