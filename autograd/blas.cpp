@@ -1,4 +1,5 @@
 #include "xtgrad/autograd/blas.hpp"
+#include "xtgrad/autograd/freed_memory.hpp"
 
 #include <algorithm>
 
@@ -31,6 +32,7 @@ template <class T>
 void product(const Dims& d, const Array<T>& a, bool transpose_a, const Array<T>& b,
              bool transpose_b, T* c, T alpha, T beta) {
     if (d.m == 0 || d.n == 0) return;
+    memory::keep_freed_memory();  // at the first product: training starts here (freed_memory.hpp)
     if constexpr (std::is_same_v<T, float>) {
         if (d.k > 0 && backend_of<float>() == Backend::onednn) {
             detail::onednn_sgemm(transpose_a, transpose_b, d.m, d.n, d.k, alpha, a.data(),

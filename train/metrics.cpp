@@ -3,6 +3,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "xtgrad/autograd/freed_memory.hpp"
 #include "xtgrad/autograd/gemm_backend.hpp"
 #include "xtgrad/io/atomic_file.hpp"
 
@@ -47,10 +48,13 @@ RunMetrics RunMetrics::from_json(const nlohmann::json& json) {
 
 nlohmann::json machine_report() {
     const blas::BackendReport gemm = blas::backend_report();
-    return {
-        {"gemm_float32", gemm.float32},        {"gemm_float64", gemm.float64},
-        {"openblas_core", gemm.openblas_core}, {"openblas_core_source", gemm.openblas_core_source},
-        {"onednn_isa", gemm.onednn_isa},       {"threads", blas::num_threads()}};
+    return {{"gemm_float32", gemm.float32},
+            {"gemm_float64", gemm.float64},
+            {"openblas_core", gemm.openblas_core},
+            {"openblas_core_source", gemm.openblas_core_source},
+            {"onednn_isa", gemm.onednn_isa},
+            {"threads", blas::num_threads()},
+            {"freed_memory", memory::freed_memory_policy()}};
 }
 
 std::string describe_machine(const nlohmann::json& r) {
@@ -63,7 +67,7 @@ std::string describe_machine(const nlohmann::json& r) {
     };
     return "gemm: float32 " + library(r.at("gemm_float32")) + ", float64 " +
            library(r.at("gemm_float64")) + "; " + std::to_string(r.at("threads").get<int>()) +
-           " threads";
+           " threads; freed memory: " + r.value("freed_memory", std::string("not recorded"));
 }
 
 void write_json_atomically(const std::filesystem::path& file, const nlohmann::json& json) {
