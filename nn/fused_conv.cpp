@@ -1,6 +1,7 @@
 // The fused convolution and max and average pooling. The convolution, one tape node: per image, im2col into
 // a reused buffer and one gemm that writes the image's output in place; backward per image, two
 // gemms and col2im, with the columns recomputed rather than kept.
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -26,6 +27,32 @@ Array<T>& columns_buffer(const xtgrad::detail::WindowGeometry& g) {
     const Shape shape{g.columns(), g.oh * g.ow};
     if (buffer.shape() != shape) buffer.resize(shape);
     return buffer;
+}
+
+/// Where max pooling sends an output's gradient: an index into the output's input plane.
+using Winner = std::uint32_t;
+constexpr Winner kNoWinner = std::numeric_limits<Winner>::max();  // a window wholly in padding
+
+/// Max pooling over 2x2 windows with stride 2 that lie inside the image (the usual pooling):
+/// the general scan's comparisons in its order, with the geometry known to the compiler.
+template <class T, bool keep>
+void max_pool_2x2(const T* in, std::size_t planes, std::size_t h, std::size_t w, std::size_t rows,
+                  std::size_t columns, T* out, Winner* won) {
+    for (std::size_t plane = 0; plane < planes; ++plane, in += h * w)
+        for (std::size_t r = 0; r < rows; ++r, out += columns, won += keep ? columns : 0) {
+            const std::size_t top = 2 * r * w;
+            for (std::size_t c = 0; c < columns; ++c) {
+                const std::size_t first = top + 2 * c;
+                const T a = in[first], b = in[first + 1], d = in[first + w], e = in[first + w + 1];
+                T best = a;
+                Winner at = static_cast<Winner>(first);
+                if (b > best) best = b, at = static_cast<Winner>(first + 1);
+                if (d > best) best = d, at = static_cast<Winner>(first + w);
+                if (e > best) best = e, at = static_cast<Winner>(first + w + 1);
+                out[c] = best;
+                if constexpr (keep) won[c] = at;
+            }
+        }
 }
 
 /// Records a conv2d output with its backward over x, weight and (if defined) bias; second
@@ -198,43 +225,48 @@ template <class T>
 Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode) {
     // In ceil mode the last windows run past the image: the scan skips what lies outside.
     const auto g = xtgrad::detail::window_geometry("max_pool2d", x.shape(), window, ceil_mode);
-    // The window as plain locals: the loops store size_t winners, which could alias the arrays.
+    // The window as plain locals: the loops store winners, which could alias the arrays.
     const std::size_t kh = window.kernel[0], kw = window.kernel[1];
     const std::size_t sh = window.stride[0], sw = window.stride[1];
     const std::size_t ph = window.padding[0], pw = window.padding[1];
     const std::size_t dh = window.dilation[0], dw = window.dilation[1];
-    const std::size_t h = g.h, w = g.w;
+    const std::size_t h = g.h, w = g.w, planes = g.n * g.c;
+    if (h * w >= kNoWinner)
+        throw ShapeError("max_pool2d", x.shape(), "images of 2^32 - 1 pixels or more");
     Array<T> y = empty_array<T>({g.n, g.c, g.oh, g.ow});
-    // Flat index into x of each output's first maximum (scanning the window row by row), or
-    // the size of x for a window wholly in the padding: where the gradient goes. Only kept when
-    // a backward will need it (evaluation scans for the maxima alone).
+    // Each output's first maximum (scanning the window row by row) as an index into its input
+    // plane, or kNoWinner for a window wholly in the padding: where the gradient goes. Only
+    // kept when a backward will need it (evaluation scans for the maxima alone).
     const bool recorded = needs_rules({x});
-    auto winners = std::make_shared<std::vector<std::size_t>>(recorded ? y.size() : 0);
+    auto winners = std::make_shared<std::vector<Winner>>(recorded ? y.size() : 0);
     const T* in = x.value().data();
     T* out = y.data();
-    std::size_t* won = winners->data();
-    const std::size_t none = x.size();
+    Winner* won = winners->data();
     // Without padding, and unless ceil mode runs past the end, every tap is inside the image.
     const bool inside = ph == 0 && pw == 0 && (g.oh - 1) * sh + (kh - 1) * dh < h &&
                         (g.ow - 1) * sw + (kw - 1) * dw < w;
+    const bool two_by_two =
+        inside && kh == 2 && kw == 2 && sh == 2 && sw == 2 && dh == 1 && dw == 1;
     const auto scan = [&](auto keep_winners) {
+        constexpr bool keep = decltype(keep_winners)::value;
+        if (two_by_two) return max_pool_2x2<T, keep>(in, planes, h, w, g.oh, g.ow, out, won);
         std::size_t k = 0;
-        for (std::size_t plane = 0; plane < g.n * g.c; ++plane) {
-            const std::size_t base = plane * h * w;
+        for (std::size_t plane = 0; plane < planes; ++plane) {
+            const T* image = in + plane * h * w;
             for (std::size_t oh = 0; oh < g.oh; ++oh)
                 for (std::size_t ow = 0; ow < g.ow; ++ow, ++k) {
                     T best = std::numeric_limits<T>::lowest();
-                    std::size_t at = none;
+                    std::size_t at = kNoWinner;
                     if (inside) {
-                        const std::size_t first = base + oh * sh * w + ow * sw;
-                        best = in[first];
+                        const std::size_t first = oh * sh * w + ow * sw;
+                        best = image[first];
                         at = first;
                         for (std::size_t i = 0; i < kh; ++i)
                             for (std::size_t j = 0; j < kw; ++j) {
                                 // Branch-free: which tap wins is a coin flip on most data.
                                 const std::size_t tap = first + i * dh * w + j * dw;
-                                const bool wins = in[tap] > best;
-                                best = wins ? in[tap] : best;
+                                const bool wins = image[tap] > best;
+                                best = wins ? image[tap] : best;
                                 at = wins ? tap : at;
                             }
                     } else {
@@ -244,16 +276,16 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode)
                             for (std::size_t j = 0; j < kw; ++j) {
                                 const std::size_t iw = ow * sw + j * dw - pw;
                                 if (iw >= w) continue;
-                                const std::size_t tap = base + ih * w + iw;
-                                if (at == none || in[tap] > best) {
-                                    best = in[tap];
+                                const std::size_t tap = ih * w + iw;
+                                if (at == kNoWinner || image[tap] > best) {
+                                    best = image[tap];
                                     at = tap;
                                 }
                             }
                         }
                     }
                     out[k] = best;
-                    if constexpr (decltype(keep_winners)::value) won[k] = at;
+                    if constexpr (keep) won[k] = static_cast<Winner>(at);
                 }
         }
     };
@@ -265,15 +297,18 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode)
     const auto composed_form = [window, ceil_mode](const std::vector<Tensor<T>>& v) {
         return xtgrad::max_pool2d(v[0], window, ceil_mode);
     };
+    const std::size_t plane_in = h * w, plane_out = g.oh * g.ow;
     return record_op(
         op_info::max_pool2d, std::move(y), {x},
-        [winners](BackwardContext<T>& ctx) {
+        [winners, planes, plane_in, plane_out](BackwardContext<T>& ctx) {
             auto slot = ctx.slot(0);
-            if (!slot.accumulate) std::fill(slot.buffer.begin(), slot.buffer.end(), T(0));
             const T* go = ctx.grad_output().data();
-            const std::size_t size = slot.buffer.size();
-            for (std::size_t k = 0; k < winners->size(); ++k)
-                if ((*winners)[k] < size) slot.data()[(*winners)[k]] += go[k];
+            const Winner* won = winners->data();
+            T* dx = slot.data();
+            if (!slot.accumulate) std::fill(slot.buffer.begin(), slot.buffer.end(), T(0));
+            for (std::size_t plane = 0; plane < planes; ++plane, dx += plane_in)
+                for (std::size_t k = 0; k < plane_out; ++k, ++won, ++go)
+                    if (*won != kNoWinner) dx[*won] += *go;
         },
         recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
 }

@@ -109,4 +109,19 @@ BOOST_AUTO_TEST_CASE(grouped_convolution_and_ceil_mode_pooling) {
                       std::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(max_pooling_sends_a_tied_window_s_gradient_to_its_first_maximum) {
+    // 2x2 windows, stride 2, over one 2x6 image: all four tied; the right column tied with the
+    // left; the bottom row tied. The fused op (tiling fast path) and the composed one agree.
+    const Array<double> image{{{{5.0, 5.0, 1.0, 4.0, 0.0, 0.0}, {5.0, 5.0, 1.0, 4.0, 7.0, 7.0}}}};
+    const Array<double> expected{
+        {{{1.0, 0.0, 0.0, 1.0, 0.0, 0.0}, {0.0, 0.0, 0.0, 0.0, 1.0, 0.0}}}};
+    for (const bool fused : {true, false}) {
+        Tensord x = Tensord::parameter(image);
+        const Window2d window{.kernel = {2, 2}, .stride = {2, 2}};
+        sum(fused ? nn::fused::max_pool2d(x, window) : nn::composed::max_pool2d(x, window))
+            .backward();
+        BOOST_TEST(x.grad() == expected, (fused ? "fused" : "composed"));
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -223,6 +223,20 @@ std::map<std::string, std::vector<Case>> fused_op_cases() {
                      options);
              }});
     }
+    {  // 2x2 windows that tile the image (the pooling fast path's usual case)
+        // Values 0.1 apart (a scrambled ramp): no finite-difference step crosses a near-tie.
+        Array<T> x = empty_array<T>({2, 3, 4, 6});
+        for (std::size_t i = 0; i < x.size(); ++i)
+            x.data()[i] = static_cast<T>(0.1 * static_cast<double>(i * 29 % x.size()) - 7.0);
+        const Window2d w{.kernel = {2, 2}, .stride = {2, 2}};
+        cases["max_pool2d"].push_back(
+            {"max_pool2d (2, 3, 4, 6) kernel (2, 2) tiling", [=] {
+                 return check_backward<T>(
+                     [=](const auto& v) { return nn::fused::max_pool2d(v[0], w); },
+                     [=](const auto& v) { return nn::composed::max_pool2d(v[0], w); }, {x},
+                     options);
+             }});
+    }
     // Batch norm: images, a batch of one image, (N, C) and (N, C, L), with and without affine.
     for (const auto& [shape, affine] : std::vector<std::pair<Shape, bool>>{
              {{3, 2, 4, 5}, true}, {{1, 3, 3, 2}, true}, {{6, 4}, false}, {{4, 3, 5}, true}}) {
