@@ -6,8 +6,9 @@
 #include <stdexcept>
 #include <string>
 
-#ifdef XTGRAD_HAVE_ONEDNN
 #include <omp.h>
+
+#ifdef XTGRAD_HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
 #endif
 
@@ -199,9 +200,7 @@ void set_num_threads(int threads) {
     detail::prepare_openblas();
     thread_count() = threads;
     openblas_set_num_threads(threads);
-#ifdef XTGRAD_HAVE_ONEDNN
-    omp_set_num_threads(threads);
-#endif
+    omp_set_num_threads(threads);  // oneDNN's threads and xtgrad's own loops (parallel.hpp)
 }
 
 int num_threads() {

@@ -14,6 +14,7 @@
 
 #include "xtgrad/autograd/array.hpp"
 #include "xtgrad/autograd/broadcast.hpp"
+#include "xtgrad/autograd/parallel.hpp"
 #include "xtgrad/autograd/tape.hpp"
 
 namespace xtgrad::detail {
@@ -24,8 +25,9 @@ Array<T> unary_map(const Array<T>& x, F f) {
     Array<T> out = empty_array<T>(x.shape());
     const T* in = x.data();
     T* o = out.data();
-    const std::size_t n = x.size();
-    for (std::size_t i = 0; i < n; ++i) o[i] = f(in[i]);
+    parallel_for<T>(x.size(), [=](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) o[i] = f(in[i]);
+    });
     return out;
 }
 
@@ -38,7 +40,9 @@ Array<T> binary_map(std::string_view op, const Array<T>& a, const Array<T>& b, F
     if (a.shape() == b.shape()) {
         Array<T> out = empty_array<T>(a.shape());
         T* o = out.data();
-        for (std::size_t i = 0; i < out.size(); ++i) o[i] = f(pa[i], pb[i]);
+        parallel_for<T>(out.size(), [=](std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) o[i] = f(pa[i], pb[i]);
+        });
         return out;
     }
     const Shape shape = broadcast_shapes(op, a.shape(), b.shape());
@@ -47,10 +51,14 @@ Array<T> binary_map(std::string_view op, const Array<T>& a, const Array<T>& b, F
     const std::size_t n = out.size();
     if (a.shape() == shape && b.size() == 1) {
         const T vb = pb[0];
-        for (std::size_t i = 0; i < n; ++i) o[i] = f(pa[i], vb);
+        parallel_for<T>(n, [=](std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) o[i] = f(pa[i], vb);
+        });
     } else if (b.shape() == shape && a.size() == 1) {
         const T va = pa[0];
-        for (std::size_t i = 0; i < n; ++i) o[i] = f(va, pb[i]);
+        parallel_for<T>(n, [=](std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) o[i] = f(va, pb[i]);
+        });
     } else if (a.shape() == shape && is_trailing_block(b.shape(), shape)) {
         const std::size_t m = b.size();
         for (std::size_t row = 0; row < n; row += m)
@@ -71,12 +79,14 @@ Array<T> binary_map(std::string_view op, const Array<T>& a, const Array<T>& b, F
 template <class T, class F>
 void assign_or_add(GradSlot<T> slot, F value) {
     T* out = slot.data();
-    const std::size_t n = slot.buffer.size();
-    if (slot.accumulate) {
-        for (std::size_t i = 0; i < n; ++i) out[i] += value(i);
-    } else {
-        for (std::size_t i = 0; i < n; ++i) out[i] = value(i);
-    }
+    const bool accumulate = slot.accumulate;
+    parallel_for<T>(slot.buffer.size(), [=, &value](std::size_t begin, std::size_t end) {
+        if (accumulate) {
+            for (std::size_t i = begin; i < end; ++i) out[i] += value(i);
+        } else {
+            for (std::size_t i = begin; i < end; ++i) out[i] = value(i);
+        }
+    });
 }
 
 /// The max-shifted softmax normaliser of n values at in[0], in[stride], ...: their maximum and

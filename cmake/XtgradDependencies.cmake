@@ -25,8 +25,10 @@ if(XTGRAD_ONEDNN)
         message(FATAL_ERROR "oneDNN not found: install libdnnl-dev, or configure with "
                             "-DXTGRAD_ONEDNN=OFF (float32 products then run on OpenBLAS)")
     endif()
-    find_package(OpenMP REQUIRED COMPONENTS CXX)
 endif()
+# OpenMP (GCC's libgomp): xtgrad's own loops over the threads of blas::set_num_threads
+# (autograd/parallel.hpp), and oneDNN's threads.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 
 # MPI: data-parallel training (xtgrad::dist, mnist-train --distributed). AUTO builds it when MPI
 # is found (Debian libopenmpi-dev), ON requires it, OFF leaves it out.

@@ -11,6 +11,7 @@
 #include "onednn_conv.hpp"
 #include "xtgrad/autograd/blas.hpp"
 #include "xtgrad/autograd/custom_op.hpp"
+#include "xtgrad/autograd/parallel.hpp"
 #include "xtgrad/autograd/window.hpp"
 #include "xtgrad/nn/composed.hpp"
 #include "xtgrad/nn/fused_ops.hpp"
@@ -247,11 +248,16 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode)
                         (g.ow - 1) * sw + (kw - 1) * dw < w;
     const bool two_by_two =
         inside && kh == 2 && kw == 2 && sh == 2 && sw == 2 && dh == 1 && dw == 1;
-    const auto scan = [&](auto keep_winners) {
+    const std::size_t plane_in = h * w, plane_out = g.oh * g.ow;
+    // Planes [first_plane, end_plane): the threads take contiguous runs of planes.
+    const auto scan_planes = [&](auto keep_winners, std::size_t first_plane,
+                                 std::size_t end_plane) {
         constexpr bool keep = decltype(keep_winners)::value;
-        if (two_by_two) return max_pool_2x2<T, keep>(in, planes, h, w, g.oh, g.ow, out, won);
-        std::size_t k = 0;
-        for (std::size_t plane = 0; plane < planes; ++plane) {
+        std::size_t k = first_plane * plane_out;
+        if (two_by_two)
+            return max_pool_2x2<T, keep>(in + first_plane * plane_in, end_plane - first_plane, h, w,
+                                         g.oh, g.ow, out + k, keep ? won + k : won);
+        for (std::size_t plane = first_plane; plane < end_plane; ++plane) {
             const T* image = in + plane * h * w;
             for (std::size_t oh = 0; oh < g.oh; ++oh)
                 for (std::size_t ow = 0; ow < g.ow; ++ow, ++k) {
@@ -289,6 +295,12 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode)
                 }
         }
     };
+    const auto scan = [&](auto keep_winners) {
+        xtgrad::detail::parallel_for<T>(
+            planes,
+            [&](std::size_t begin, std::size_t end) { scan_planes(keep_winners, begin, end); },
+            plane_in);
+    };
     if (!recorded) {
         scan(std::false_type{});
         return unrecorded_result(op_info::max_pool2d, std::move(y));
@@ -297,18 +309,26 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode)
     const auto composed_form = [window, ceil_mode](const std::vector<Tensor<T>>& v) {
         return xtgrad::max_pool2d(v[0], window, ceil_mode);
     };
-    const std::size_t plane_in = h * w, plane_out = g.oh * g.ow;
     return record_op(
         op_info::max_pool2d, std::move(y), {x},
         [winners, planes, plane_in, plane_out](BackwardContext<T>& ctx) {
             auto slot = ctx.slot(0);
+            const bool accumulate = slot.accumulate;
             const T* go = ctx.grad_output().data();
             const Winner* won = winners->data();
             T* dx = slot.data();
-            if (!slot.accumulate) std::fill(slot.buffer.begin(), slot.buffer.end(), T(0));
-            for (std::size_t plane = 0; plane < planes; ++plane, dx += plane_in)
-                for (std::size_t k = 0; k < plane_out; ++k, ++won, ++go)
-                    if (*won != kNoWinner) dx[*won] += *go;
+            // A plane's winners lie in its own plane: the threads take runs of planes.
+            xtgrad::detail::parallel_for<T>(
+                planes,
+                [&](std::size_t begin, std::size_t end) {
+                    if (!accumulate) std::fill(dx + begin * plane_in, dx + end * plane_in, T(0));
+                    for (std::size_t plane = begin; plane < end; ++plane) {
+                        T* image = dx + plane * plane_in;
+                        for (std::size_t k = plane * plane_out; k < (plane + 1) * plane_out; ++k)
+                            if (won[k] != kNoWinner) image[won[k]] += go[k];
+                    }
+                },
+                plane_in);
         },
         recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
 }

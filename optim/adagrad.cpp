@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "xtgrad/autograd/parallel.hpp"
+
 namespace xtgrad::optim {
 
 void AdagradOptions::validate() const {
@@ -50,11 +52,13 @@ void Adagrad<T>::step() {
         T* p = param.mutable_value().data();
         T* sum = state.buffers[0].data();
         const std::size_t n = param.size();
-        for (std::size_t k = 0; k < n; ++k) {
-            const T grad = g[k] + wd * p[k];
-            sum[k] += grad * grad;
-            p[k] += -clr * grad / (std::sqrt(sum[k]) + eps);
-        }
+        xtgrad::detail::parallel_for<T>(n, [=](std::size_t begin, std::size_t end) {
+            for (std::size_t k = begin; k < end; ++k) {
+                const T grad = g[k] + wd * p[k];
+                sum[k] += grad * grad;
+                p[k] += -clr * grad / (std::sqrt(sum[k]) + eps);
+            }
+        });
     }
 }
 

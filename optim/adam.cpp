@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "xtgrad/autograd/parallel.hpp"
+
 namespace xtgrad::optim {
 
 void AdamOptions::validate(const char* optimizer) const {
@@ -62,20 +64,22 @@ namespace {
 template <bool Decoupled, bool Amsgrad, class T>
 void adam_update(std::size_t n, T* p, const T* g, T* m, T* v, T* v_max, T beta1, T beta2, T eps,
                  T wd, T shrink, T step_size, T inverse_correction2_sqrt) {
-    for (std::size_t k = 0; k < n; ++k) {
-        T grad = g[k];
-        if constexpr (Decoupled)
-            p[k] *= shrink;
-        else
-            grad += wd * p[k];
-        m[k] = m[k] * beta1 + grad * (T(1) - beta1);
-        v[k] = v[k] * beta2 + (T(1) - beta2) * grad * grad;
-        T second = v[k];
-        if constexpr (Amsgrad) second = v_max[k] = std::max(v_max[k], v[k]);
-        // PyTorch divides by sqrt(1 - beta2^t); a multiplication by its inverse is one division
-        // fewer per element and differs by an ulp (the reference tests allow 1e-12).
-        p[k] += -step_size * m[k] / (std::sqrt(second) * inverse_correction2_sqrt + eps);
-    }
+    xtgrad::detail::parallel_for<T>(n, [=](std::size_t begin, std::size_t end) {
+        for (std::size_t k = begin; k < end; ++k) {
+            T grad = g[k];
+            if constexpr (Decoupled)
+                p[k] *= shrink;
+            else
+                grad += wd * p[k];
+            m[k] = m[k] * beta1 + grad * (T(1) - beta1);
+            v[k] = v[k] * beta2 + (T(1) - beta2) * grad * grad;
+            T second = v[k];
+            if constexpr (Amsgrad) second = v_max[k] = std::max(v_max[k], v[k]);
+            // PyTorch divides by sqrt(1 - beta2^t); a multiplication by its inverse is one division
+            // fewer per element and differs by an ulp (the reference tests allow 1e-12).
+            p[k] += -step_size * m[k] / (std::sqrt(second) * inverse_correction2_sqrt + eps);
+        }
+    });
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "xtgrad/autograd/parallel.hpp"
+
 namespace xtgrad::optim {
 
 void RMSpropOptions::validate() const {
@@ -43,23 +45,25 @@ namespace {
 template <bool Centered, bool Momentum, class T>
 void rmsprop_update(std::size_t n, T* p, const T* g, T* square_avg, T* buffer, T* grad_avg, T lr,
                     T wd, T alpha, T eps, T momentum) {
-    for (std::size_t k = 0; k < n; ++k) {
-        const T grad = g[k] + wd * p[k];
-        square_avg[k] = square_avg[k] * alpha + (T(1) - alpha) * grad * grad;
-        T avg;
-        if constexpr (Centered) {
-            grad_avg[k] = grad_avg[k] * alpha + grad * (T(1) - alpha);
-            avg = std::sqrt(square_avg[k] + T(-1) * grad_avg[k] * grad_avg[k]) + eps;
-        } else {
-            avg = std::sqrt(square_avg[k]) + eps;
+    xtgrad::detail::parallel_for<T>(n, [=](std::size_t begin, std::size_t end) {
+        for (std::size_t k = begin; k < end; ++k) {
+            const T grad = g[k] + wd * p[k];
+            square_avg[k] = square_avg[k] * alpha + (T(1) - alpha) * grad * grad;
+            T avg;
+            if constexpr (Centered) {
+                grad_avg[k] = grad_avg[k] * alpha + grad * (T(1) - alpha);
+                avg = std::sqrt(square_avg[k] + T(-1) * grad_avg[k] * grad_avg[k]) + eps;
+            } else {
+                avg = std::sqrt(square_avg[k]) + eps;
+            }
+            if constexpr (Momentum) {
+                buffer[k] = buffer[k] * momentum + grad / avg;
+                p[k] += -lr * buffer[k];
+            } else {
+                p[k] += -lr * grad / avg;
+            }
         }
-        if constexpr (Momentum) {
-            buffer[k] = buffer[k] * momentum + grad / avg;
-            p[k] += -lr * buffer[k];
-        } else {
-            p[k] += -lr * grad / avg;
-        }
-    }
+    });
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "xtgrad/autograd/parallel.hpp"
+
 namespace xtgrad::optim {
 
 void SGDOptions::validate() const {
@@ -78,7 +80,9 @@ void SGD<T>::step() {
         const std::size_t n = param.size();
         if (momentum == T(0)) {
             T* p = param.mutable_value().data();
-            for (std::size_t k = 0; k < n; ++k) p[k] -= lr * (g[k] + wd * p[k]);
+            xtgrad::detail::parallel_for<T>(n, [=](std::size_t begin, std::size_t end) {
+                for (std::size_t k = begin; k < end; ++k) p[k] -= lr * (g[k] + wd * p[k]);
+            });
             continue;
         }
         const bool first = this->state(i).buffers.empty();
@@ -86,11 +90,13 @@ void SGD<T>::step() {
         ++state.steps;
         T* v = state.buffers[0].data();
         T* p = param.mutable_value().data();
-        for (std::size_t k = 0; k < n; ++k) {
-            const T d = g[k] + wd * p[k];
-            v[k] = first ? d : momentum * v[k] + damp * d;
-            p[k] -= lr * (nesterov ? d + momentum * v[k] : v[k]);
-        }
+        xtgrad::detail::parallel_for<T>(n, [=](std::size_t begin, std::size_t end) {
+            for (std::size_t k = begin; k < end; ++k) {
+                const T d = g[k] + wd * p[k];
+                v[k] = first ? d : momentum * v[k] + damp * d;
+                p[k] -= lr * (nesterov ? d + momentum * v[k] : v[k]);
+            }
+        });
     }
 }
 
