@@ -1,9 +1,10 @@
 #include "xtgrad/autograd/blas.hpp"
-#include "xtgrad/autograd/freed_memory.hpp"
 
 #include <algorithm>
 
 #include <xtensor-blas/xblas.hpp>
+
+#include "xtgrad/autograd/freed_memory.hpp"
 
 namespace xtgrad::blas {
 

@@ -2,11 +2,9 @@
 
 #include <algorithm>
 
-#include "xtgrad/autograd/gemm_backend.hpp"
-
-#ifdef _OPENMP
 #include <omp.h>
-#endif
+
+#include "xtgrad/autograd/gemm_backend.hpp"
 
 namespace xtgrad::detail {
 
@@ -15,7 +13,6 @@ void run_in_parts(std::size_t units, void (*part)(const void*, std::size_t, std:
     const auto threads =
         std::min(units, static_cast<std::size_t>(std::max(1, blas::num_threads())));
     if (threads < 2) return part(context, 0, units);
-#ifdef _OPENMP
     // Part t of `threads`: the first units % threads parts hold one unit more.
     const std::size_t base = units / threads, extra = units % threads;
 #pragma omp parallel num_threads(static_cast <int>(threads))
@@ -28,9 +25,6 @@ void run_in_parts(std::size_t units, void (*part)(const void*, std::size_t, std:
             part(context, begin, begin + base + (t < extra ? 1 : 0));
         }
     }
-#else
-    part(context, 0, units);
-#endif
 }
 
 }  // namespace xtgrad::detail

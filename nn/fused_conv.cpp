@@ -258,7 +258,7 @@ Tensor<T> max_pool2d(const Tensor<T>& x, const Window2d& window, bool ceil_mode)
             return max_pool_2x2<T, keep>(in + first_plane * plane_in, end_plane - first_plane, h, w,
                                          g.oh, g.ow, out + k, keep ? won + k : won);
         for (std::size_t plane = first_plane; plane < end_plane; ++plane) {
-            const T* image = in + plane * h * w;
+            const T* image = in + plane * plane_in;
             for (std::size_t oh = 0; oh < g.oh; ++oh)
                 for (std::size_t ow = 0; ow < g.ow; ++ow, ++k) {
                     T best = std::numeric_limits<T>::lowest();
