@@ -1,5 +1,6 @@
-// xtgrad's own loops (elementwise passes, their backwards, optimizer updates, pooling) over the
-// threads that blas::set_num_threads sets for OpenBLAS and oneDNN: one thread setting for all.
+// xtgrad's own loops (elementwise passes, their backwards, optimizer updates, pooling, the
+// loader's batch gather) over the threads that blas::set_num_threads sets for OpenBLAS and
+// oneDNN: one thread setting for all.
 // The split is static, [0, n) in one contiguous part per thread with sizes differing by at most
 // one, and depends on nothing but n and the thread count; each part writes only its own
 // elements, so the results are the same bits for any thread count.

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "xtgrad/autograd/parallel.hpp"
 #include "xtgrad/data/augment.hpp"
 
 namespace xtgrad::data {
@@ -94,9 +95,18 @@ bool DataLoader<T>::next(Batch<T>& batch) {
     Shape shape = inputs_.shape();
     shape[0] = end - begin;
     Array<T> x = empty_array<T>(shape);
-    for (std::size_t j = begin; j < end; ++j)
-        std::copy_n(inputs_.data() + order_[first + j] * features, features,
-                    x.data() + (j - begin) * features);
+    // Rows scattered over the whole training set come from memory, not cache: each thread
+    // fetches its own part of them.
+    const T* from = inputs_.data();
+    const std::size_t* rows = order_.data() + first + begin;
+    T* to = x.data();
+    xtgrad::detail::parallel_for<T>(
+        end - begin,
+        [=](std::size_t part_begin, std::size_t part_end) {
+            for (std::size_t j = part_begin; j < part_end; ++j)
+                std::copy_n(from + rows[j] * features, features, to + j * features);
+        },
+        features);
     if (augment) {
         shift_images(x, options_.max_shift, *rng_);
         if (own_end - own != global_size) {

@@ -1,6 +1,7 @@
 // xtgrad's own loops over the threads of blas::set_num_threads (parallel.hpp): every unit in
 // exactly one part, and the same bits at 1, 2 and 3 threads for elementwise ops and their
-// backwards, max pooling and each optimizer's update, on arrays past the parallel minimum.
+// backwards, max pooling, each optimizer's update and the loader's batch gather, on arrays past
+// the parallel minimum.
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -9,6 +10,8 @@
 #include <xtgrad/autograd/blas.hpp>
 #include <xtgrad/autograd/ops.hpp>
 #include <xtgrad/autograd/parallel.hpp>
+#include <xtgrad/autograd/random.hpp>
+#include <xtgrad/data/loader.hpp>
 #include <xtgrad/nn/fused_ops.hpp>
 #include <xtgrad/optim/optim.hpp>
 
@@ -51,6 +54,15 @@ std::vector<Array<float>> results_at(int threads) {
         if (which == 3) optim::Adagrad<float>({p}, {}).step();
         out.push_back(p.value());
     }
+    // A shuffled batch of 101 rows (of 300) of 784 features, gathered in parts.
+    const Array<float> inputs = rng.uniform_array<float>({300, 784}, 0, 1);
+    const std::vector<Label> labels(300, 0);
+    NumpyRandom engine(3);
+    data::DataLoader<float> loader(inputs, labels, {.batch_size = 101, .shuffle = true}, &engine);
+    loader.start_epoch();
+    data::Batch<float> batch;
+    loader.next(batch);
+    out.push_back(batch.inputs.value());
     return out;
 }
 
