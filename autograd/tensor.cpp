@@ -156,20 +156,20 @@ void Tensor<T>::backward(BackwardOptions options) const {
                          to_string(v.shape()) + "; pass the gradient of this tensor as the seed");
     Array<T> seed = empty_array<T>(v.shape());
     seed.data()[0] = T(1);
-    backward_with_seed(seed, options);
+    backward_with_seed(std::move(seed), options);
 }
 
 template <class T>
-void Tensor<T>::backward_with_seed(const Array<T>& seed, BackwardOptions options) const {
+void Tensor<T>::backward_with_seed(Array<T> seed, BackwardOptions options) const {
     if (seed.shape() != shape())
         throw ShapeError("backward", seed.shape(), shape(),
                          "the seed gradient must have the tensor's shape");
     if (options.create_graph) {
-        detail::backward_creating_graph(*this, Tensor(Array<T>(seed)),
+        detail::backward_creating_graph(*this, Tensor(std::move(seed)),
                                         options.retain_graph.value_or(true));
         return;
     }
-    Tape<T>::current().backward(impl(), Array<T>(seed), options.retain_graph.value_or(false));
+    Tape<T>::current().backward(impl(), std::move(seed), options.retain_graph.value_or(false));
 }
 
 template <class T>

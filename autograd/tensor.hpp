@@ -120,7 +120,13 @@ class Tensor {
     template <class Seed>
     requires std::convertible_to<const Seed&, Array<T>>
     void backward(const Seed& seed, BackwardOptions options = {}) const {
-        backward_with_seed(seed, options);
+        backward_with_seed(Array<T>(seed), options);
+    }
+    /// The same, taking the seed's storage rather than copying it (backward(std::move(seed))).
+    template <class Seed>
+    requires std::same_as<Seed, Array<T>>
+    void backward(Seed&& seed, BackwardOptions options = {}) const {
+        backward_with_seed(std::move(seed), options);
     }
 
     /// A new leaf holding a copy of the value, outside any graph.
@@ -130,7 +136,7 @@ class Tensor {
     const std::shared_ptr<detail::TensorImpl<T>>& impl_ptr() const { return impl_; }
 
   private:
-    void backward_with_seed(const Array<T>& seed, BackwardOptions options) const;
+    void backward_with_seed(Array<T> seed, BackwardOptions options) const;
 
     std::shared_ptr<detail::TensorImpl<T>> impl_;
 };

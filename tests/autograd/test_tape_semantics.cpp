@@ -175,6 +175,21 @@ BOOST_AUTO_TEST_CASE(backward_needs_a_seed_for_non_scalars) {
     BOOST_TEST(w.grad() == (Array<double>{2.0, 20.0}), tt::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_moved_seed_gives_the_gradients_of_a_copied_one) {
+    auto w = param({1.0, 2.0});
+    const Array<double> seed{3.0, -1.0};
+    (w * w).backward(seed);  // copied: the seed stays as it was
+    BOOST_TEST(seed == (Array<double>{3.0, -1.0}), tt::per_element());
+    const Array<double> copied = w.grad();
+    w.zero_grad();
+    Array<double> moved = seed;
+    (w * w).backward(std::move(moved));
+    BOOST_TEST(w.grad() == copied, tt::per_element());
+    BOOST_TEST(w.grad() == (Array<double>{6.0, -4.0}), tt::per_element());
+    Array<double> wrong{1.0};
+    BOOST_CHECK_THROW((w * w).backward(std::move(wrong)), ShapeError);
+}
+
 BOOST_AUTO_TEST_CASE(backward_on_a_constant_throws) {
     Tensor<double> c(Array<double>{1.0});
     BOOST_CHECK_THROW(sum(c).backward(), GraphError);
