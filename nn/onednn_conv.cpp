@@ -1,7 +1,11 @@
 #include "onednn_conv.hpp"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
+#include <vector>
+
+#include <unistd.h>
 
 #include "xtgrad/autograd/gemm_backend.hpp"
 
@@ -23,15 +27,62 @@ dnnl::engine& cpu_engine() {
     return engine;
 }
 
-/// The three primitives of one convolution shape, and xtgrad's layouts of its arrays.
+dnnl::stream& cpu_stream() {
+    thread_local dnnl::stream stream(cpu_engine());
+    return stream;
+}
+
+/// One array's way between xtgrad's layout and the one a primitive wants: the reorder and the
+/// primitive's buffer, made once (the buffer on first use) and reused by every call, so that a
+/// step neither rebuilds a reorder nor allocates and faults in a fresh buffer.
+class Staging {
+  public:
+    Staging() = default;
+    /// `mine` is xtgrad's layout, `theirs` the primitive's; `into_primitive` says which way.
+    Staging(const memory::desc& mine, const memory::desc& theirs, bool into_primitive)
+        : mine_(mine), theirs_(theirs) {
+        if (mine == theirs) return;
+        const auto& engine = cpu_engine();
+        reorder_ = into_primitive
+                       ? dnnl::reorder(dnnl::reorder::primitive_desc(engine, mine, engine, theirs))
+                       : dnnl::reorder(dnnl::reorder::primitive_desc(engine, theirs, engine, mine));
+    }
+
+    /// An input: xtgrad's array itself, or its copy in the primitive's layout.
+    memory input(const float* data) {
+        memory given(mine_, cpu_engine(), const_cast<float*>(data));  // read only
+        if (!reorder_) return given;
+        reorder_.execute(cpu_stream(), given, buffer());
+        return buffer();
+    }
+    /// Where the primitive writes an output: xtgrad's array itself, or the buffer that
+    /// finish(data) then reorders into it.
+    memory output(float* data) { return reorder_ ? buffer() : memory(mine_, cpu_engine(), data); }
+    void finish(float* data) {
+        if (!reorder_) return;
+        memory mine(mine_, cpu_engine(), data);
+        reorder_.execute(cpu_stream(), buffer(), mine);
+    }
+
+  private:
+    memory& buffer() {
+        if (!buffer_) buffer_ = memory(theirs_, cpu_engine());
+        return buffer_;
+    }
+
+    memory::desc mine_, theirs_;
+    dnnl::reorder reorder_;
+    memory buffer_;
+};
+
+/// The three primitives of one convolution shape, and each array's staging.
 struct Convolution {
-    memory::desc x, weight, bias, y;  // NCHW, (g)oihw, x, NCHW
-    dnnl::convolution_forward::primitive_desc forward_pd;
     dnnl::convolution_forward forward;
-    dnnl::convolution_backward_data::primitive_desc data_pd;
     dnnl::convolution_backward_data backward_data;
-    dnnl::convolution_backward_weights::primitive_desc weights_pd;
     dnnl::convolution_backward_weights backward_weights;
+    Staging forward_x, forward_weight, forward_y;                   // forward
+    Staging data_dy, data_weight, data_dx;                          // backward, input gradient
+    Staging weights_x, weights_dy, weights_dweight, weights_dbias;  // backward, weight gradient
 };
 
 memory::dims dims(std::initializer_list<std::size_t> sizes) {
@@ -51,25 +102,37 @@ Convolution make_convolution(const ConvShape& s) {
     const memory::dims dilates = dims({s.dilation[0] - 1, s.dilation[1] - 1});  // 0: dense
     const memory::dims padding = dims({s.padding[0], s.padding[1]});
     const auto any = [&](const memory::dims& d) { return memory::desc(d, f32, Tag::any); };
-    Convolution c;
-    c.x = memory::desc(x, f32, Tag::nchw);
-    c.weight = memory::desc(weight, f32, grouped ? Tag::goihw : Tag::oihw);
-    c.bias = memory::desc(dims({s.out}), f32, Tag::x);
-    c.y = memory::desc(y, f32, Tag::nchw);
+    // xtgrad's layouts: NCHW, (g)oihw, x.
+    const memory::desc my_x(x, f32, Tag::nchw), my_y(y, f32, Tag::nchw);
+    const memory::desc my_weight(weight, f32, grouped ? Tag::goihw : Tag::oihw);
+    const memory::desc bias(dims({s.out}), f32, Tag::x);
     const auto algorithm = dnnl::algorithm::convolution_direct;
-    c.forward_pd = {{dnnl::prop_kind::forward_training, algorithm, any(x), any(weight), c.bias,
-                     any(y), strides, dilates, padding, padding},
-                    cpu_engine()};
-    c.forward = dnnl::convolution_forward(c.forward_pd);
-    c.data_pd = {{algorithm, any(x), any(weight), any(y), strides, dilates, padding, padding},
-                 cpu_engine(),
-                 c.forward_pd};
-    c.backward_data = dnnl::convolution_backward_data(c.data_pd);
-    c.weights_pd = {
-        {algorithm, any(x), any(weight), c.bias, any(y), strides, dilates, padding, padding},
+    const dnnl::convolution_forward::primitive_desc forward_pd{
+        {dnnl::prop_kind::forward_training, algorithm, any(x), any(weight), bias, any(y), strides,
+         dilates, padding, padding},
+        cpu_engine()};
+    const dnnl::convolution_backward_data::primitive_desc data_pd{
+        {algorithm, any(x), any(weight), any(y), strides, dilates, padding, padding},
         cpu_engine(),
-        c.forward_pd};
-    c.backward_weights = dnnl::convolution_backward_weights(c.weights_pd);
+        forward_pd};
+    const dnnl::convolution_backward_weights::primitive_desc weights_pd{
+        {algorithm, any(x), any(weight), bias, any(y), strides, dilates, padding, padding},
+        cpu_engine(),
+        forward_pd};
+    Convolution c;
+    c.forward = dnnl::convolution_forward(forward_pd);
+    c.backward_data = dnnl::convolution_backward_data(data_pd);
+    c.backward_weights = dnnl::convolution_backward_weights(weights_pd);
+    c.forward_x = Staging(my_x, forward_pd.src_desc(), true);
+    c.forward_weight = Staging(my_weight, forward_pd.weights_desc(), true);
+    c.forward_y = Staging(my_y, forward_pd.dst_desc(), false);
+    c.data_dy = Staging(my_y, data_pd.diff_dst_desc(), true);
+    c.data_weight = Staging(my_weight, data_pd.weights_desc(), true);
+    c.data_dx = Staging(my_x, data_pd.diff_src_desc(), false);
+    c.weights_x = Staging(my_x, weights_pd.src_desc(), true);
+    c.weights_dy = Staging(my_y, weights_pd.diff_dst_desc(), true);
+    c.weights_dweight = Staging(my_weight, weights_pd.diff_weights_desc(), false);
+    c.weights_dbias = Staging(bias, weights_pd.diff_bias_desc(), false);
     return c;
 }
 
@@ -81,31 +144,43 @@ Convolution& convolution(const ConvShape& s) {
     return found->second;
 }
 
-dnnl::stream& cpu_stream() {
-    thread_local dnnl::stream stream(cpu_engine());
-    return stream;
+std::size_t x_image(const ConvShape& s) {
+    return s.c * s.h * s.w;
+}
+std::size_t y_image(const ConvShape& s) {
+    return s.out * s.oh * s.ow;
 }
 
-/// An array of xtgrad's in the layout a primitive wants: the array itself, or a reordered copy.
-memory input(const memory::desc& wanted, const memory::desc& mine, const float* data) {
-    memory given(mine, cpu_engine(), const_cast<float*>(data));  // read only
-    if (wanted == mine) return given;
-    memory copy(wanted, cpu_engine());
-    dnnl::reorder(given, copy).execute(cpu_stream(), given, copy);
-    return copy;
+/// Images per primitive call: as many as keep a call's output, in oneDNN's layout (channels in
+/// blocks of 16), within half of this CPU's L2 cache, so that its reorder into NCHW reads it from
+/// cache rather than memory. The CNN's first layer at batch 100 (output 5 MB) on a 2 MiB L2:
+/// 20 images a call; its primitives and reorders alone then took 0.8x the whole batch's time,
+/// and the CNN's epoch about 0.93x (bench/README.md).
+std::size_t images_per_call(const ConvShape& s) {
+    static const std::size_t budget = [] {
+        const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+        return l2 > 0 ? static_cast<std::size_t>(l2) / 2 : std::size_t{512} << 10;
+    }();
+    const std::size_t blocked_channels = (s.out + 15) / 16 * 16;
+    const std::size_t image_bytes = blocked_channels * s.oh * s.ow * sizeof(float);
+    return std::clamp<std::size_t>(budget / std::max<std::size_t>(image_bytes, 1), 1, s.n);
 }
 
-/// Where a primitive writes an output of xtgrad's: the array itself, or a scratch copy that
-/// finish() reorders into it.
-struct Output {
-    memory mine, written;
-    Output(const memory::desc& wanted, const memory::desc& layout, float* data)
-        : mine(layout, cpu_engine(), data),
-          written(wanted == layout ? mine : memory(wanted, cpu_engine())) {}
-    void finish() {
-        if (written != mine) dnnl::reorder(written, mine).execute(cpu_stream(), written, mine);
+/// call(part, first) over the batch in chunks of images: the chunks' sizes differ by at most
+/// one (two shapes of primitives at most), and depend only on the shape and the L2 size.
+template <class Call>
+void for_each_chunk(const ConvShape& s, const Call& call) {
+    if (s.n == 0) return;
+    const std::size_t chunks = (s.n + images_per_call(s) - 1) / images_per_call(s);
+    const std::size_t base = s.n / chunks, extra = s.n % chunks;
+    std::size_t first = 0;
+    for (std::size_t k = 0; k < chunks; ++k) {
+        ConvShape part = s;
+        part.n = base + (k < extra ? 1 : 0);
+        call(part, first);
+        first += part.n;
     }
-};
+}
 
 }  // namespace
 
@@ -115,52 +190,70 @@ bool onednn_convolutions() {
 
 void onednn_conv_forward(const ConvShape& s, const float* x, const float* weight, const float* bias,
                          float* y) {
-    Convolution& c = convolution(s);
-    const auto& pd = c.forward_pd;
     std::vector<float> zeros;
     if (!bias) {  // the primitive has a bias: a zero one
         zeros.assign(s.out, 0.0f);
         bias = zeros.data();
     }
-    Output out(pd.dst_desc(), c.y, y);
-    c.forward.execute(cpu_stream(), {{DNNL_ARG_SRC, input(pd.src_desc(), c.x, x)},
-                                     {DNNL_ARG_WEIGHTS, input(pd.weights_desc(), c.weight, weight)},
-                                     {DNNL_ARG_BIAS, input(c.bias, c.bias, bias)},
-                                     {DNNL_ARG_DST, out.written}});
-    out.finish();
+    const memory::desc bias_layout(dims({s.out}), memory::data_type::f32, Tag::x);
+    const memory bias_memory(bias_layout, cpu_engine(), const_cast<float*>(bias));
+    for_each_chunk(s, [&](const ConvShape& part, std::size_t first) {
+        Convolution& c = convolution(part);
+        float* chunk_y = y + first * y_image(s);
+        c.forward.execute(cpu_stream(), {{DNNL_ARG_SRC, c.forward_x.input(x + first * x_image(s))},
+                                         {DNNL_ARG_WEIGHTS, c.forward_weight.input(weight)},
+                                         {DNNL_ARG_BIAS, bias_memory},
+                                         {DNNL_ARG_DST, c.forward_y.output(chunk_y)}});
+        c.forward_y.finish(chunk_y);
+    });
     cpu_stream().wait();
 }
 
 void onednn_conv_backward_data(const ConvShape& s, const float* dy, const float* weight,
                                float* dx) {
-    Convolution& c = convolution(s);
-    const auto& pd = c.data_pd;
-    Output out(pd.diff_src_desc(), c.x, dx);
-    c.backward_data.execute(cpu_stream(),
-                            {{DNNL_ARG_DIFF_DST, input(pd.diff_dst_desc(), c.y, dy)},
-                             {DNNL_ARG_WEIGHTS, input(pd.weights_desc(), c.weight, weight)},
-                             {DNNL_ARG_DIFF_SRC, out.written}});
-    out.finish();
+    for_each_chunk(s, [&](const ConvShape& part, std::size_t first) {
+        Convolution& c = convolution(part);
+        float* chunk_dx = dx + first * x_image(s);
+        c.backward_data.execute(cpu_stream(),
+                                {{DNNL_ARG_DIFF_DST, c.data_dy.input(dy + first * y_image(s))},
+                                 {DNNL_ARG_WEIGHTS, c.data_weight.input(weight)},
+                                 {DNNL_ARG_DIFF_SRC, c.data_dx.output(chunk_dx)}});
+        c.data_dx.finish(chunk_dx);
+    });
     cpu_stream().wait();
 }
 
 void onednn_conv_backward_weights(const ConvShape& s, const float* x, const float* dy,
                                   float* dweight, float* dbias) {
-    Convolution& c = convolution(s);
-    const auto& pd = c.weights_pd;
+    const std::size_t weight_size = s.out * (s.c / s.groups) * s.kh * s.kw;
     std::vector<float> unused;
     if (!dbias) {
         unused.resize(s.out);
         dbias = unused.data();
     }
-    Output weights(pd.diff_weights_desc(), c.weight, dweight);
-    Output bias(c.bias, c.bias, dbias);
-    c.backward_weights.execute(cpu_stream(),
-                               {{DNNL_ARG_SRC, input(pd.src_desc(), c.x, x)},
-                                {DNNL_ARG_DIFF_DST, input(pd.diff_dst_desc(), c.y, dy)},
-                                {DNNL_ARG_DIFF_WEIGHTS, weights.written},
-                                {DNNL_ARG_DIFF_BIAS, bias.written}});
-    weights.finish();
+    // The first chunk writes the gradients, each later one writes its own that are added in
+    // chunk order (a fixed order: the same bits every step).
+    std::vector<float> part_weight, part_bias;
+    for_each_chunk(s, [&](const ConvShape& part, std::size_t first) {
+        Convolution& c = convolution(part);
+        if (first > 0 && part_weight.empty()) {
+            part_weight.resize(weight_size);
+            part_bias.resize(s.out);
+        }
+        float* dw = first == 0 ? dweight : part_weight.data();
+        float* db = first == 0 ? dbias : part_bias.data();
+        c.backward_weights.execute(
+            cpu_stream(), {{DNNL_ARG_SRC, c.weights_x.input(x + first * x_image(s))},
+                           {DNNL_ARG_DIFF_DST, c.weights_dy.input(dy + first * y_image(s))},
+                           {DNNL_ARG_DIFF_WEIGHTS, c.weights_dweight.output(dw)},
+                           {DNNL_ARG_DIFF_BIAS, c.weights_dbias.output(db)}});
+        c.weights_dweight.finish(dw);
+        c.weights_dbias.finish(db);
+        if (first == 0) return;
+        cpu_stream().wait();
+        for (std::size_t i = 0; i < weight_size; ++i) dweight[i] += dw[i];
+        for (std::size_t i = 0; i < s.out; ++i) dbias[i] += db[i];
+    });
     cpu_stream().wait();
 }
 

@@ -1,8 +1,9 @@
 // float32 convolutions through oneDNN's convolution primitives (direct convolutions in the
 // layouts oneDNN picks for the CPU, with reorders from and to xtgrad's NCHW arrays): the fused
 // conv2d's path whenever float32 products run on oneDNN (gemm_backend.hpp), as libtorch's
-// float32 convolutions do. Primitives are created once per shape and thread, then reused.
-// Internal to nn/fused_conv.cpp.
+// float32 convolutions do. Primitives, reorders and the buffers in oneDNN's layouts are created
+// once per shape and thread, then reused; a batch runs in calls of as many images as keep a
+// call's output within half the L2 cache. Internal to nn/fused_conv.cpp.
 #pragma once
 
 #include <array>

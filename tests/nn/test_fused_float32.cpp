@@ -112,6 +112,14 @@ std::map<std::string, std::vector<Case>> cases() {
                 return nn::fused::conv2d(v[0], v[1], bias ? v[2] : Tensor<T>(), options);
             }));
     }
+    // A batch whose output (8.6 MB) oneDNN's path splits into calls of a few images each (to
+    // keep a call's output in half the L2 cache: onednn_conv.cpp), of two sizes.
+    const std::vector<Array<double>> chunked = {representable(rng, {131, 2, 32, 32}, -1, 1),
+                                                representable(rng, {16, 2, 3, 3}, -1, 1),
+                                                representable(rng, {16}, -1, 1)};
+    all["conv2d"].push_back(make_case("conv2d over a large batch", chunked, [](const auto& v) {
+        return nn::fused::conv2d(v[0], v[1], v[2], xtgrad::Conv2dOptions{.padding = {1, 1}});
+    }));
     const std::vector<Array<double>> batch = {representable(rng, {4, 3, 3, 2}, -2, 3),
                                               representable(rng, {3}, 0.5, 1.5),
                                               representable(rng, {3}, -1, 1)};
