@@ -232,11 +232,11 @@ void onednn_conv_backward_weights(const ConvShape& s, const float* x, const floa
         dbias = unused.data();
     }
     // The first chunk writes the gradients, each later one writes its own that are added in
-    // chunk order (a fixed order: the same bits every step).
-    std::vector<float> part_weight, part_bias;
+    // chunk order (a fixed order: the same bits every step), into buffers kept for the next step.
+    thread_local std::vector<float> part_weight, part_bias;
     for_each_chunk(s, [&](const ConvShape& part, std::size_t first) {
         Convolution& c = convolution(part);
-        if (first > 0 && part_weight.empty()) {
+        if (first > 0) {
             part_weight.resize(weight_size);
             part_bias.resize(s.out);
         }
