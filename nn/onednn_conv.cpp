@@ -197,11 +197,15 @@ void onednn_conv_forward(const ConvShape& s, const float* x, const float* weight
     }
     const memory::desc bias_layout(dims({s.out}), memory::data_type::f32, Tag::x);
     const memory bias_memory(bias_layout, cpu_engine(), const_cast<float*>(bias));
+    const Convolution* prepared = nullptr;  // whose weights are in `weights` (chunks share them)
+    memory weights;
     for_each_chunk(s, [&](const ConvShape& part, std::size_t first) {
         Convolution& c = convolution(part);
+        if (prepared != &c) weights = c.forward_weight.input(weight);
+        prepared = &c;
         float* chunk_y = y + first * y_image(s);
         c.forward.execute(cpu_stream(), {{DNNL_ARG_SRC, c.forward_x.input(x + first * x_image(s))},
-                                         {DNNL_ARG_WEIGHTS, c.forward_weight.input(weight)},
+                                         {DNNL_ARG_WEIGHTS, weights},
                                          {DNNL_ARG_BIAS, bias_memory},
                                          {DNNL_ARG_DST, c.forward_y.output(chunk_y)}});
         c.forward_y.finish(chunk_y);
@@ -211,12 +215,16 @@ void onednn_conv_forward(const ConvShape& s, const float* x, const float* weight
 
 void onednn_conv_backward_data(const ConvShape& s, const float* dy, const float* weight,
                                float* dx) {
+    const Convolution* prepared = nullptr;  // as in the forward
+    memory weights;
     for_each_chunk(s, [&](const ConvShape& part, std::size_t first) {
         Convolution& c = convolution(part);
+        if (prepared != &c) weights = c.data_weight.input(weight);
+        prepared = &c;
         float* chunk_dx = dx + first * x_image(s);
         c.backward_data.execute(cpu_stream(),
                                 {{DNNL_ARG_DIFF_DST, c.data_dy.input(dy + first * y_image(s))},
-                                 {DNNL_ARG_WEIGHTS, c.data_weight.input(weight)},
+                                 {DNNL_ARG_WEIGHTS, weights},
                                  {DNNL_ARG_DIFF_SRC, c.data_dx.output(chunk_dx)}});
         c.data_dx.finish(chunk_dx);
     });
