@@ -45,11 +45,19 @@ void max_pool_2x2(const T* in, std::size_t planes, std::size_t h, std::size_t w,
             for (std::size_t c = 0; c < columns; ++c) {
                 const std::size_t first = top + 2 * c;
                 const T a = in[first], b = in[first + 1], d = in[first + w], e = in[first + w + 1];
+                // Branch-free, as in the general scan: which tap wins is a coin flip, and rows of
+                // 7 or 14 outputs are too short for the vectorised loop to take them. The winner
+                // is picked with a mask, which the compiler keeps as one, not as a jump.
                 T best = a;
                 Winner at = static_cast<Winner>(first);
-                if (b > best) best = b, at = static_cast<Winner>(first + 1);
-                if (d > best) best = d, at = static_cast<Winner>(first + w);
-                if (e > best) best = e, at = static_cast<Winner>(first + w + 1);
+                const auto take = [&](T value, std::size_t tap) {
+                    const Winner wins = value > best ? ~Winner{0} : Winner{0};
+                    best = value > best ? value : best;
+                    at ^= (at ^ static_cast<Winner>(tap)) & wins;
+                };
+                take(b, first + 1);
+                take(d, first + w);
+                take(e, first + w + 1);
                 out[c] = best;
                 if constexpr (keep) won[c] = at;
             }
