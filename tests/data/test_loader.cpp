@@ -69,6 +69,23 @@ BOOST_AUTO_TEST_CASE(batches_in_order_with_a_partial_last_batch) {
     BOOST_TEST(epoch_samples(dropping).size() == 20u);
 }
 
+BOOST_AUTO_TEST_CASE(samples_without_features_make_empty_batches) {
+    // A row's last element does not exist here: the gather must not point before the data
+    // (the sanitizer build checks the pointer arithmetic).
+    const Array<double> inputs = empty_array<double>({5, 0});
+    const std::vector<Label> labels{0, 1, 2, 3, 4};
+    NumpyRandom rng(1);
+    DataLoader<double> loader(inputs, labels, {.batch_size = 2, .shuffle = true}, &rng);
+    loader.start_epoch();
+    Batch<double> batch;
+    std::size_t samples = 0;
+    while (loader.next(batch)) {
+        BOOST_TEST(to_string(batch.inputs.shape()) == "(" + std::to_string(batch.size()) + ", 0)");
+        samples += batch.size();
+    }
+    BOOST_TEST(samples == 5u);
+}
+
 BOOST_AUTO_TEST_CASE(shuffling_covers_every_sample_and_depends_only_on_the_seed) {
     Fixture f(100);
     NumpyRandom a(5), b(5), c(6);
