@@ -388,9 +388,8 @@ class ReportWriter {
     }
 
     void timing() {
-        text_ << "## Seconds per epoch (training and test evaluation, mean over epochs, one BLAS "
-                 "thread, two runs at "
-                 "a time)\n\n";
+        text_ << "## Seconds per epoch (training, without the test evaluation; mean over epochs, "
+                 "one BLAS thread, two runs at a time)\n\n";
         std::vector<std::string> columns = {"run"};
         for (const auto& mode : grid_.modes) columns.push_back(mode);
         table_header(columns);
