@@ -6,6 +6,8 @@ find_package(xtensor 0.24 REQUIRED)
 set(BLA_VENDOR OpenBLAS)
 find_package(BLAS REQUIRED)
 find_package(xtensor-blas 0.20 REQUIRED)
+# SIMD exp, tanh and erf for the fused layers (autograd/vector_math.hpp); header-only.
+find_package(xsimd 8 REQUIRED)
 # gzip-compressed IDX files (Fashion-MNIST ships as .gz).
 find_package(ZLIB REQUIRED)
 

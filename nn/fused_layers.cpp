@@ -8,6 +8,7 @@
 #include "xtgrad/autograd/custom_op.hpp"
 #include "xtgrad/autograd/graph_rules.hpp"
 #include "xtgrad/autograd/kernels.hpp"
+#include "xtgrad/autograd/vector_math.hpp"
 #include "xtgrad/nn/composed.hpp"
 #include "xtgrad/nn/fused_ops.hpp"
 #include "xtgrad/nn/recomputed_rules.hpp"
@@ -114,14 +115,17 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
     const T* in = u.data();
     T* out = y.data();
     T* s = saved.data();
+    // The transcendental function over the whole buffer at once (vector_math.hpp), in `saved`
+    // when the backward keeps it, else in y itself.
+    T* inner = recording ? s : out;
     if (approximation == GeluApproximation::tanh) {
         const T c = std::sqrt(T(2) / std::numbers::pi_v<T>);
         for (std::size_t i = 0; i < n; ++i) {
             const T v = in[i];
-            const T t = std::tanh(c * (v + T(0.044715) * v * v * v));
-            if (recording) s[i] = t;
-            out[i] = T(0.5) * v * (T(1) + t);
+            inner[i] = c * (v + T(0.044715) * v * v * v);
         }
+        vmath::tanh(inner, inner, n);
+        for (std::size_t i = 0; i < n; ++i) out[i] = T(0.5) * in[i] * (T(1) + inner[i]);
         if (!recording) return unrecorded_result(op_info::gelu_tanh, std::move(y));
         const auto composed_form = [](const std::vector<Tensor<T>>& in) {
             return composed::gelu(in[0], GeluApproximation::tanh);
@@ -141,10 +145,14 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
             },
             recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
     }
+    for (std::size_t i = 0; i < n; ++i) inner[i] = in[i] / std::numbers::sqrt2_v<T>;
+    if constexpr (std::is_same_v<T, float>)
+        vmath::erf(inner, inner, n);
+    else  // no vectorised double erf (vector_math.hpp)
+        for (std::size_t i = 0; i < n; ++i) inner[i] = std::erf(inner[i]);
     for (std::size_t i = 0; i < n; ++i) {
-        const T cdf = T(0.5) * (T(1) + std::erf(in[i] / std::numbers::sqrt2_v<T>));
-        if (recording) s[i] = cdf;
-        out[i] = in[i] * cdf;
+        inner[i] = T(0.5) * (T(1) + inner[i]);  // the normal CDF
+        out[i] = in[i] * inner[i];
     }
     if (!recording) return unrecorded_result(op_info::gelu_erf, std::move(y));
     const auto composed_form = [](const std::vector<Tensor<T>>& in) {
@@ -157,8 +165,12 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
             const T* g = ctx.grad_output().data();
             const T* v = x.value().data();
             const T* p = cdf.data();
+            const std::size_t n = cdf.size();
+            std::vector<T> density(n);  // exp(-v^2 / 2), then the density times v
+            for (std::size_t i = 0; i < n; ++i) density[i] = T(-0.5) * v[i] * v[i];
+            vmath::exp(density.data(), density.data(), n);
             detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
-                return g[i] * (p[i] + v[i] * inv_sqrt_2pi * std::exp(T(-0.5) * v[i] * v[i]));
+                return g[i] * (p[i] + v[i] * inv_sqrt_2pi * density[i]);
             });
         },
         recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));

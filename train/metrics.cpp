@@ -5,6 +5,7 @@
 
 #include "xtgrad/autograd/freed_memory.hpp"
 #include "xtgrad/autograd/gemm_backend.hpp"
+#include "xtgrad/autograd/vector_math.hpp"
 #include "xtgrad/io/atomic_file.hpp"
 
 namespace xtgrad::train {
@@ -53,6 +54,7 @@ nlohmann::json machine_report() {
             {"openblas_core", gemm.openblas_core},
             {"openblas_core_source", gemm.openblas_core_source},
             {"onednn_isa", gemm.onednn_isa},
+            {"vector_math", std::string(vmath::instruction_set())},
             {"threads", blas::num_threads()},
             {"freed_memory", memory::freed_memory_policy()}};
 }
@@ -66,7 +68,9 @@ std::string describe_machine(const nlohmann::json& r) {
                ")";
     };
     return "gemm: float32 " + library(r.at("gemm_float32")) + ", float64 " +
-           library(r.at("gemm_float64")) + "; " + std::to_string(r.at("threads").get<int>()) +
+           library(r.at("gemm_float64")) +
+           "; vector math: " + r.value("vector_math", std::string("not recorded")) + "; " +
+           std::to_string(r.at("threads").get<int>()) +
            " threads; freed memory: " + r.value("freed_memory", std::string("not recorded"));
 }
 

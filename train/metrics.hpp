@@ -2,7 +2,7 @@
 //   {"config": {...}, "epochs": [{epoch, train_loss, train_acc, test_loss, test_acc, seconds}],
 //    "final": {train_loss, train_acc, test_loss, test_acc},
 //    "machine": {gemm_float32, gemm_float64, openblas_core, openblas_core_source, onednn_isa,
-//                threads}}
+//                vector_math, threads, freed_memory}}
 // A run of no epoch (evaluating given weights) has "epochs": [] and "final": {test_loss, test_acc}.
 #pragma once
 

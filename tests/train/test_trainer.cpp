@@ -115,8 +115,8 @@ BOOST_AUTO_TEST_CASE(a_run_of_zero_epochs_evaluates_and_records_the_machine) {
     BOOST_TEST(s.optimizer.steps() == 0u);  // nothing trained
     const nlohmann::json written = train::read_metrics(dir / "m.json").to_json();
     BOOST_TEST(written.at("final").at("test_loss").get<double>() == loss);
-    for (const char* key :
-         {"gemm_float32", "gemm_float64", "openblas_core", "onednn_isa", "freed_memory"})
+    for (const char* key : {"gemm_float32", "gemm_float64", "openblas_core", "onednn_isa",
+                            "vector_math", "freed_memory"})
         BOOST_TEST(written.at("machine").contains(key), key);
     const std::string line = train::describe_machine(written.at("machine"));
     BOOST_TEST(line.starts_with("gemm: float32 "), line);
