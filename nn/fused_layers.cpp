@@ -105,6 +105,38 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
 }
 
 template <class T>
+Tensor<T> sigmoid(const Tensor<T>& x) {
+    const Array<T>& u = x.value();
+    Array<T> y = empty_array<T>(u.shape());
+    const T* in = u.data();
+    T* out = y.data();
+    // exp(-v) overflows to inf for very negative v, and the result is exactly 0, never NaN. Each
+    // value's exp depends on it alone (vector_math.hpp): the same bits at any thread count.
+    xtgrad::detail::parallel_for<T>(u.size(), [=](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) out[i] = -in[i];
+        vmath::exp(out + begin, out + begin, end - begin);
+        for (std::size_t i = begin; i < end; ++i) out[i] = T(1) / (T(1) + out[i]);
+    });
+    if (!needs_rules({x})) return unrecorded_result(op_info::sigmoid, std::move(y));
+    return record_op(
+        op_info::sigmoid, std::move(y), {x},
+        [](BackwardContext<T>& ctx) {
+            const T* g = ctx.grad_output().data();
+            const T* s = ctx.output().data();
+            detail::assign_or_add(ctx.slot(0),
+                                  [&](std::size_t i) { return g[i] * (s[i] * (T(1) - s[i])); });
+        },
+        [](GraphBackwardContext<T>& ctx) {
+            const Tensor<T> s = ctx.output();
+            ctx.accumulate(0, ctx.grad_output() * (s * (T(1) - s)));
+        },
+        [](const TangentContext<T>& ctx) {
+            const Tensor<T>& s = ctx.output();
+            return ctx.tangent(0) * (s * (T(1) - s));
+        });
+}
+
+template <class T>
 Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
     const Array<T>& u = x.value();
     const std::size_t n = u.size();
@@ -115,17 +147,17 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
     const T* in = u.data();
     T* out = y.data();
     T* s = saved.data();
-    // The transcendental function over the whole buffer at once (vector_math.hpp), in `saved`
-    // when the backward keeps it, else in y itself.
+    // The transcendental function a part of the buffer at a time (vector_math.hpp: each value's
+    // result depends on it alone), in `saved` when the backward keeps it, else in y itself.
     T* inner = recording ? s : out;
     if (approximation == GeluApproximation::tanh) {
         const T c = std::sqrt(T(2) / std::numbers::pi_v<T>);
-        for (std::size_t i = 0; i < n; ++i) {
-            const T v = in[i];
-            inner[i] = c * (v + T(0.044715) * v * v * v);
-        }
-        vmath::tanh(inner, inner, n);
-        for (std::size_t i = 0; i < n; ++i) out[i] = T(0.5) * in[i] * (T(1) + inner[i]);
+        xtgrad::detail::parallel_for<T>(n, [=](std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i)
+                inner[i] = c * (in[i] + T(0.044715) * in[i] * in[i] * in[i]);
+            vmath::tanh(inner + begin, inner + begin, end - begin);
+            for (std::size_t i = begin; i < end; ++i) out[i] = T(0.5) * in[i] * (T(1) + inner[i]);
+        });
         if (!recording) return unrecorded_result(op_info::gelu_tanh, std::move(y));
         const auto composed_form = [](const std::vector<Tensor<T>>& in) {
             return composed::gelu(in[0], GeluApproximation::tanh);
@@ -145,15 +177,17 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
             },
             recomputed_backward<T>(composed_form), recomputed_tangent<T>(composed_form));
     }
-    for (std::size_t i = 0; i < n; ++i) inner[i] = in[i] / std::numbers::sqrt2_v<T>;
-    if constexpr (std::is_same_v<T, float>)
-        vmath::erf(inner, inner, n);
-    else  // no vectorised double erf (vector_math.hpp)
-        for (std::size_t i = 0; i < n; ++i) inner[i] = std::erf(inner[i]);
-    for (std::size_t i = 0; i < n; ++i) {
-        inner[i] = T(0.5) * (T(1) + inner[i]);  // the normal CDF
-        out[i] = in[i] * inner[i];
-    }
+    xtgrad::detail::parallel_for<T>(n, [=](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) inner[i] = in[i] / std::numbers::sqrt2_v<T>;
+        if constexpr (std::is_same_v<T, float>)
+            vmath::erf(inner + begin, inner + begin, end - begin);
+        else  // no vectorised double erf (vector_math.hpp)
+            for (std::size_t i = begin; i < end; ++i) inner[i] = std::erf(inner[i]);
+        for (std::size_t i = begin; i < end; ++i) {
+            inner[i] = T(0.5) * (T(1) + inner[i]);  // the normal CDF
+            out[i] = in[i] * inner[i];
+        }
+    });
     if (!recording) return unrecorded_result(op_info::gelu_erf, std::move(y));
     const auto composed_form = [](const std::vector<Tensor<T>>& in) {
         return composed::gelu(in[0], GeluApproximation::erf);
@@ -166,9 +200,12 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
             const T* v = x.value().data();
             const T* p = cdf.data();
             const std::size_t n = cdf.size();
-            std::vector<T> density(n);  // exp(-v^2 / 2), then the density times v
-            for (std::size_t i = 0; i < n; ++i) density[i] = T(-0.5) * v[i] * v[i];
-            vmath::exp(density.data(), density.data(), n);
+            std::vector<T> density(n);  // exp(-v^2 / 2)
+            T* e = density.data();
+            xtgrad::detail::parallel_for<T>(n, [=](std::size_t begin, std::size_t end) {
+                for (std::size_t i = begin; i < end; ++i) e[i] = T(-0.5) * v[i] * v[i];
+                vmath::exp(e + begin, e + begin, end - begin);
+            });
             detail::assign_or_add(ctx.slot(0), [&](std::size_t i) {
                 return g[i] * (p[i] + v[i] * inv_sqrt_2pi * density[i]);
             });
@@ -178,6 +215,7 @@ Tensor<T> gelu(const Tensor<T>& x, GeluApproximation approximation) {
 
 #define XTGRAD_INSTANTIATE(T)                                                        \
     template Tensor<T> linear(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&); \
+    template Tensor<T> sigmoid(const Tensor<T>&);                                    \
     template Tensor<T> gelu(const Tensor<T>&, GeluApproximation);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE

@@ -23,6 +23,7 @@ enum class GeluApproximation {
     X(max_pool2d) \
     X(avg_pool2d) \
     X(batch_norm) \
+    X(sigmoid) \
     X(gelu_tanh) \
     X(gelu_erf) \
     X(euclidean_loss) \
@@ -61,11 +62,12 @@ namespace fused {
 template <class T>
 Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& bias);
 
-/// The built-in sigmoid and relu ops are already single fused nodes.
+/// 1 / (1 + exp(-x)) with the vector exp of vector_math.hpp (the built-in sigmoid op, on libm,
+/// is its reference); backward g y (1 - y) from the output.
 template <class T>
-Tensor<T> sigmoid(const Tensor<T>& x) {
-    return xtgrad::sigmoid(x);
-}
+Tensor<T> sigmoid(const Tensor<T>& x);
+
+/// The built-in relu op is already a single fused node.
 template <class T>
 Tensor<T> relu(const Tensor<T>& x) {
     return xtgrad::relu(x);

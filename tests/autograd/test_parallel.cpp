@@ -1,7 +1,7 @@
 // xtgrad's own loops over the threads of blas::set_num_threads (parallel.hpp): every unit in
 // exactly one part, and the same bits at 1, 2 and 3 threads for elementwise ops and their
-// backwards, max pooling, each optimizer's update and the loader's batch gather, on arrays past
-// the parallel minimum.
+// backwards, the fused sigmoid and GeLU (vector math), max pooling, each optimizer's update and
+// the loader's batch gather, on arrays past the parallel minimum.
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -41,8 +41,15 @@ std::vector<Array<float>> results_at(int threads) {
         images, Window2d{.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}});
     sum(relu(a * b) + exp(a * 0.5f) + b * 3.0f).backward();
     (sum(pooled) + sum(odd_pool * odd_pool)).backward();
-    std::vector<Array<float>> out = {a.grad(), b.grad(), images.grad(), pooled.value(),
-                                     odd_pool.value()};
+    // The fused activations on vector math, split in parts like the loops.
+    Tensorf c = Tensorf::parameter(rng.uniform_array<float>({n}, -4, 4));
+    const Tensorf activations =
+        nn::fused::sigmoid(c) * nn::fused::gelu(c, nn::GeluApproximation::tanh) +
+        nn::fused::gelu(c, nn::GeluApproximation::erf);
+    sum(activations * activations).backward();
+    std::vector<Array<float>> out = {a.grad(),       b.grad(),         images.grad(),
+                                     pooled.value(), odd_pool.value(), activations.value(),
+                                     c.grad()};
     // One step of each optimizer from the same gradients.
     for (int which = 0; which < 4; ++which) {
         Tensorf p = Tensorf::parameter(rng.uniform_array<float>({n}, -1, 1));

@@ -63,6 +63,8 @@ std::map<std::string, std::vector<Case>> cases() {
             }));
     }
     const Array<double> u = representable(rng, {4, 6}, -4, 4);
+    all["sigmoid"].push_back(
+        make_case("sigmoid", {u}, [](const auto& v) { return nn::fused::sigmoid(v[0]); }));
     all["gelu_tanh"].push_back(make_case("gelu_tanh", {u}, [](const auto& v) {
         return nn::fused::gelu(v[0], nn::GeluApproximation::tanh);
     }));

@@ -77,6 +77,16 @@ std::map<std::string, std::vector<Case>> fused_op_cases() {
                  }});
         }
     }
+    TestRandom sigmoid_rng(11);  // its own stream: the other cases keep their inputs
+    for (const Shape& shape : {Shape{4, 6}, Shape{1, 5}, Shape{2, 3, 2}}) {
+        const Array<T> x = sigmoid_rng.uniform_array<T>(shape, -6, 6);
+        cases["sigmoid"].push_back(
+            {"sigmoid " + to_string(shape), [=] {
+                 return check_backward<T>([](const auto& v) { return nn::fused::sigmoid(v[0]); },
+                                          [](const auto& v) { return nn::composed::sigmoid(v[0]); },
+                                          {x}, options);
+             }});
+    }
     for (const auto& [name, approximation] : {std::pair{"gelu_tanh", nn::GeluApproximation::tanh},
                                               std::pair{"gelu_erf", nn::GeluApproximation::erf}}) {
         for (const Shape& shape : {Shape{4, 6}, Shape{1, 5}, Shape{2, 3, 2}}) {
@@ -408,6 +418,20 @@ BOOST_AUTO_TEST_CASE(whole_two_hidden_layer_mlp) {
         check_two_hidden_layer_mlp<double>(activation);
         check_two_hidden_layer_mlp<float>(activation);
     }
+}
+
+BOOST_AUTO_TEST_CASE(the_fused_sigmoid_saturates_without_nan) {
+    // exp(800) overflows to inf: the value is exactly 0 (1 at +800) and so is the gradient,
+    // where the composed form's backward divides inf by inf.
+    const Tensor<double> x = Tensor<double>::parameter(Array<double>{-800.0, 800.0, 0.0});
+    const Tensor<double> y = nn::fused::sigmoid(x);
+    BOOST_TEST(y.value()(0) == 0.0);
+    BOOST_TEST(y.value()(1) == 1.0);
+    BOOST_TEST(y.value()(2) == 0.5);
+    sum(y).backward();
+    BOOST_TEST(x.grad()(0) == 0.0);
+    BOOST_TEST(x.grad()(1) == 0.0);
+    BOOST_TEST(x.grad()(2) == 0.25);
 }
 
 BOOST_AUTO_TEST_CASE(soft_targets_in_closed_form) {
