@@ -91,7 +91,8 @@ void assign_or_add(GradSlot<T> slot, F value) {
 
 /// The max-shifted softmax normaliser of n values at in[0], in[stride], ...: their maximum and
 /// sum_j exp(in_j - max). With exps, exp(in_j - max) is also stored at exps[j * stride].
-/// Every softmax, log-softmax and cross-entropy computes it here, in this order.
+/// The registry's softmax, log-softmax and cross-entropy compute it here, in this order; the
+/// fused losses compute the same sums with the vector exp (nn/fused_losses.cpp).
 template <class T>
 std::pair<T, T> shifted_normaliser(const T* in, std::size_t n, std::size_t stride = 1,
                                    T* exps = nullptr) {

@@ -434,6 +434,32 @@ BOOST_AUTO_TEST_CASE(the_fused_sigmoid_saturates_without_nan) {
     BOOST_TEST(x.grad()(2) == 0.25);
 }
 
+BOOST_AUTO_TEST_CASE(the_fused_cross_entropy_is_finite_for_large_logits) {
+    // exp(1000) overflows: the max shift keeps the loss and gradient finite and exact. Row 0 is
+    // certain of its label (loss 0, gradient 0); row 1's label trails the top logit by 1.
+    const double s1 = 1 / (1 + std::exp(-1.0));  // softmax of the logit 1 above the other
+    for (const bool soft : {false, true}) {
+        auto logits = Tensord::parameter(Array<double>{{1000, 0, -1000}, {0, 1000, 999}});
+        const std::vector<Label> labels{0, 2};
+        const Tensord loss =
+            soft ? nn::fused::softmax_cross_entropy(logits, Tensord(one_hot<double>(labels, 3)))
+                 : nn::fused::softmax_cross_entropy(logits, labels);
+        // 1000 + log(1 + e^-1) - 999 keeps the rounding of numbers near 1000 (1e-13).
+        BOOST_TEST(loss.item() == (1 + std::log1p(std::exp(-1.0))) / 2, tt::tolerance(1e-12));
+        loss.backward();
+        const Array<double> expected{{0, 0, 0}, {0, s1 / 2, (1 - s1 - 1) / 2}};
+        for (std::size_t i = 0; i < expected.size(); ++i)
+            BOOST_TEST(logits.grad().data()[i] == expected.data()[i], tt::tolerance(1e-15));
+    }
+    // float32 overflows at exp(89).
+    auto logits = Tensorf::parameter(Array<float>{{100, 0}});
+    const Tensorf loss = nn::fused::softmax_cross_entropy(logits, std::vector<Label>{0});
+    BOOST_TEST(loss.item() == 0.0f);
+    loss.backward();
+    BOOST_TEST(logits.grad()(0, 0) == 0.0f);
+    BOOST_TEST(logits.grad()(0, 1) == 0.0f);
+}
+
 BOOST_AUTO_TEST_CASE(soft_targets_in_closed_form) {
     // logits (0, ln 3): softmax (1/4, 3/4). Label smoothing 0.2 of label 1 gives t = (0.1, 0.9);
     // unnormalised weights t = (2, 1) have mass 3, so the gradient is 3 softmax - t.
