@@ -5,7 +5,6 @@
 
 #include <xtgrad/autograd/blas.hpp>
 #include <xtgrad/autograd/custom_op.hpp>
-#include <xtgrad/autograd/vector_math.hpp>
 
 namespace xtgrad::lab {
 
@@ -23,15 +22,10 @@ Array<double> scalar_array(double value) {
     return out;
 }
 
-/// The lab's GeLU, operation for operation, of n values: out[i] = gelu(in[i] + shift). Its tanh
-/// runs on the vector tanh, as numpy's runs on its own vector code where the CPU has it (within
-/// 2 ulp of libm's either way).
-void gelu_tanh(const double* in, double shift, double* out, std::size_t n) {
-    const auto u = [=](std::size_t i) { return shift == 0.0 ? in[i] : in[i] + shift; };
-    for (std::size_t i = 0; i < n; ++i)
-        out[i] = std::sqrt(2.0 / std::numbers::pi) * (u(i) + 0.044715 * u(i) * u(i) * u(i));
-    vmath::tanh(out, out, n);
-    for (std::size_t i = 0; i < n; ++i) out[i] = 0.5 * u(i) * (1.0 + out[i]);
+/// The lab's GeLU, operation for operation.
+double gelu_tanh(double u) {
+    return 0.5 * u *
+           (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) * (u + 0.044715 * u * u * u)));
 }
 
 void require_logits(std::string_view op, const Tensord& logits, std::span<const Label> labels) {
@@ -88,14 +82,15 @@ Tensord faithful_relu(const Tensord& u) {
 
 Tensord faithful_gelu(const Tensord& u) {
     Array<double> y = empty_array<double>(u.shape());
-    gelu_tanh(u.value().data(), 0.0, y.data(), y.size());
+    const double* in = u.value().data();
+    for (std::size_t i = 0; i < y.size(); ++i) y.data()[i] = gelu_tanh(in[i]);
     return record_op(kFaithfulGelu, std::move(y), {u}, [u](BackwardContext<double>& ctx) {
         const double* g = ctx.grad_output().data();
+        const double* v = u.value().data();
         const double* f = ctx.output().data();
         Array<double> du = empty_array<double>(u.shape());
-        gelu_tanh(u.value().data(), 1e-5, du.data(), du.size());
         for (std::size_t i = 0; i < du.size(); ++i)  // deviation 5
-            du.data()[i] = g[i] * ((du.data()[i] - f[i]) / 1e-5);
+            du.data()[i] = g[i] * ((gelu_tanh(v[i] + 1e-5) - f[i]) / 1e-5);
         ctx.accumulate(0, std::move(du));
     });
 }
