@@ -65,7 +65,8 @@ nlohmann::json shared_read_cost(const std::vector<Tensor<T>>& params, std::size_
             const double us = std::chrono::duration<double>(Clock::now() - start).count() * 1e6;
             (read ? after_read : alone).push_back(us);
         }
-    return {{"alone", median(alone)}, {"after_every_thread_read_the_parameters", median(after_read)}};
+    return {{"alone", median(alone)},
+            {"after_every_thread_read_the_parameters", median(after_read)}};
 }
 
 template <class T>
