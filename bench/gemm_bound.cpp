@@ -25,6 +25,7 @@
 
 #include <xtgrad/autograd/blas.hpp>
 
+#include "core_round_trip.hpp"
 #include "measure.hpp"
 
 namespace {
@@ -111,6 +112,8 @@ void run(const Options& opt) {
     using xtgrad::blas::Backend;
     std::mt19937_64 rng(1);
     std::vector<Product> products = step_products(opt);
+    // The hand-over between the two threads' cores, before and after (core_round_trip.hpp).
+    const auto trip_before = opt.threads > 1 ? bench::core_round_trip() : std::nullopt;
     std::vector<Backend> backends{Backend::openblas};
     if (std::is_same_v<T, float> && xtgrad::blas::has_onednn()) backends.push_back(Backend::onednn);
     double step_us = 0;
@@ -130,6 +133,7 @@ void run(const Options& opt) {
         step_us += p.microseconds;
     }
     xtgrad::blas::set_backend(Backend::automatic);
+    const auto trip_after = trip_before ? bench::core_round_trip() : std::nullopt;
     const int steps = kTrainSamples / opt.batch_size;  // full batches only, like the trainers
     const auto report = xtgrad::blas::backend_report();
     nlohmann::json out = {{"impl", "gemm-bound"},
@@ -154,6 +158,8 @@ void run(const Options& opt) {
                                    {"backend", p.backend},
                                    {"timings", p.timings}});
     }
+    if (trip_before && trip_after)
+        out["core_round_trip_ns"] = {trip_before->median_ns, trip_after->median_ns};
     out["steps_per_epoch"] = steps;
     out["step_microseconds"] = step_us;
     out["step_gflops"] = flops / step_us * 1e-3;

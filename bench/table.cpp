@@ -2,6 +2,7 @@
 // seconds per training epoch of each implementation, and the ratios the targets are about.
 //
 //     bench-table results.jsonl
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +38,20 @@ std::string ratio(const nlohmann::json* a, const nlohmann::json* b, const char* 
     std::ostringstream out;
     out << std::fixed << std::setprecision(2)
         << a->at(field_a).get<double>() / b->at(field_b).get<double>();
+    return out.str();
+}
+
+/// The cores' round trip (core_round_trip.hpp) over the readings before and after the bound
+/// and the fused run, lowest to highest in ns; "—" for 1-thread rows, which do not measure it.
+std::string round_trip(const nlohmann::json* bound, const nlohmann::json* fused) {
+    std::vector<double> ns;
+    for (const nlohmann::json* row : {bound, fused})
+        if (row && row->contains("core_round_trip_ns"))
+            for (const auto& v : row->at("core_round_trip_ns")) ns.push_back(v.get<double>());
+    if (ns.empty()) return "—";
+    const auto [low, high] = std::minmax_element(ns.begin(), ns.end());
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(0) << *low << "-" << *high;
     return out.str();
 }
 
@@ -75,9 +91,9 @@ int main(int argc, char** argv) {
     std::cout << "| model | dtype | threads | peak GFLOP/s | gemm bound | bound GFLOP/s | "
                  "bound / peak | xtgrad fused | xtgrad composed | libtorch | libtorch best | "
                  "numpy | fused / bound | fused / libtorch best | fused / numpy | "
-                 "composed / fused | eval 10k | eval / bound |\n"
+                 "composed / fused | eval 10k | eval / bound | core round trip ns |\n"
               << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-                 "---:|---:|\n";
+                 "---:|---:|---:|\n";
     for (const auto& [key, impls] : rows) {
         const auto find = [&](const std::string& name) -> const nlohmann::json* {
             const auto found = impls.find(name);
@@ -104,7 +120,8 @@ int main(int argc, char** argv) {
                   << ratio(fused, numpy, median, median) << " | "
                   << ratio(composed, fused, median, median) << " | "
                   << number(fused, "eval_seconds", 3) << " | "
-                  << ratio(fused, bound, "eval_seconds", "eval_seconds") << " |\n";
+                  << ratio(fused, bound, "eval_seconds", "eval_seconds") << " | "
+                  << round_trip(bound, fused) << " |\n";
     }
     // What the libraries chose, once per implementation (the same in every row).
     std::map<std::string, std::string> chosen;

@@ -26,6 +26,7 @@
 #include <xtgrad/nn/composed_guard.hpp>
 #include <xtgrad/train/mlp_run.hpp>
 
+#include "core_round_trip.hpp"
 #include "measure.hpp"
 
 // Counting allocator for this program: evaluation must allocate nothing per batch beyond the
@@ -76,6 +77,8 @@ nlohmann::json run(const train::RunConfig& config, const train::RawData& raw) {
     train::MlpRun<T> mlp(config, data);
     train::Trainer<T>& trainer = mlp.trainer();
     nn::ComposedGuard path(config.path == train::LayerPath::composed);
+    // The hand-over between the two threads' cores, before and after (core_round_trip.hpp).
+    const auto trip_before = config.threads > 1 ? bench::core_round_trip() : std::nullopt;
     std::vector<double> epoch_seconds;
     double rss_after_first = 0;
     std::size_t tape_after_epoch = 0;
@@ -95,37 +98,42 @@ nlohmann::json run(const train::RunConfig& config, const train::RawData& raw) {
     const auto [test_loss, test_acc] = trainer.evaluate();
     const double eval_seconds = std::chrono::duration<double>(Clock::now() - eval_start).count();
     const double eval_batches = static_cast<double>(data.test_labels.size() / config.batch_size);
+    const double eval_allocations = static_cast<double>(g_allocations - allocations_before);
+    const double eval_bytes = static_cast<double>(g_allocated_bytes - bytes_before);
+    const auto trip_after = trip_before ? bench::core_round_trip() : std::nullopt;
 
     const std::vector<double> after_first(
         epoch_seconds.begin() + (epoch_seconds.size() > 1 ? 1 : 0), epoch_seconds.end());
     const double typical = median(after_first);
-    return {{"impl", "xtgrad"},
-            {"model", train::choice_name(config.model)},
-            {"optimizer", train::choice_name(config.optimizer)},
-            {"lr", config.lr},
-            {"weight_decay", config.weight_decay},
-            {"train_samples", data.train_labels.size()},
-            {"path", train::choice_name(config.path)},
-            {"hidden", config.hidden},
-            {"dtype", train::choice_name(config.dtype)},
-            {"threads", config.threads},
-            {"blas_threads", blas::num_threads()},
-            {"machine", train::machine_report()},
-            {"batch_size", config.batch_size},
-            {"epoch_seconds", epoch_seconds},
-            {"median_epoch_seconds_after_first", typical},
-            {"samples_per_second", static_cast<double>(data.train_labels.size()) / typical},
-            {"eval_seconds", eval_seconds},
-            {"eval_allocations_per_batch",
-             static_cast<double>(g_allocations - allocations_before) / eval_batches},
-            {"eval_bytes_per_batch",
-             static_cast<double>(g_allocated_bytes - bytes_before) / eval_batches},
-            {"tape_nodes_recorded_by_eval", Tape<T>::current().live_nodes() - tape_before},
-            {"tape_nodes_alive_after_epochs", tape_after_epoch},
-            {"peak_rss_mib_after_epoch_1", rss_after_first},
-            {"peak_rss_mib_at_end", peak_rss_mib()},
-            {"final_test_accuracy", test_acc},
-            {"final_test_loss", test_loss}};
+    nlohmann::json out = {
+        {"impl", "xtgrad"},
+        {"model", train::choice_name(config.model)},
+        {"optimizer", train::choice_name(config.optimizer)},
+        {"lr", config.lr},
+        {"weight_decay", config.weight_decay},
+        {"train_samples", data.train_labels.size()},
+        {"path", train::choice_name(config.path)},
+        {"hidden", config.hidden},
+        {"dtype", train::choice_name(config.dtype)},
+        {"threads", config.threads},
+        {"blas_threads", blas::num_threads()},
+        {"machine", train::machine_report()},
+        {"batch_size", config.batch_size},
+        {"epoch_seconds", epoch_seconds},
+        {"median_epoch_seconds_after_first", typical},
+        {"samples_per_second", static_cast<double>(data.train_labels.size()) / typical},
+        {"eval_seconds", eval_seconds},
+        {"eval_allocations_per_batch", eval_allocations / eval_batches},
+        {"eval_bytes_per_batch", eval_bytes / eval_batches},
+        {"tape_nodes_recorded_by_eval", Tape<T>::current().live_nodes() - tape_before},
+        {"tape_nodes_alive_after_epochs", tape_after_epoch},
+        {"peak_rss_mib_after_epoch_1", rss_after_first},
+        {"peak_rss_mib_at_end", peak_rss_mib()},
+        {"final_test_accuracy", test_acc},
+        {"final_test_loss", test_loss}};
+    if (trip_before && trip_after)
+        out["core_round_trip_ns"] = {trip_before->median_ns, trip_after->median_ns};
+    return out;
 }
 
 }  // namespace
