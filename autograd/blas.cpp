@@ -1,10 +1,14 @@
 #include "xtgrad/autograd/blas.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <utility>
+#include <vector>
 
 #include <xtensor-blas/xblas.hpp>
 
 #include "xtgrad/autograd/freed_memory.hpp"
+#include "xtgrad/autograd/parallel.hpp"
 
 namespace xtgrad::blas {
 
@@ -29,13 +33,85 @@ Dims checked_dims(const char* op, const Array<T>& a, bool transpose_a, const Arr
     return d;
 }
 
+/// body(begin, end) over [0, units) in run_in_parts' parts, threaded whatever the size.
+template <class Body>
+void in_parts(std::size_t units, const Body& body) {
+    xtgrad::detail::run_in_parts(
+        units,
+        [](const void* context, std::size_t begin, std::size_t end) {
+            (*static_cast<const Body*>(context))(begin, end);
+        },
+        &body);
+}
+
+/// Part t of [0, extent) in `parts` parts, as run_in_parts splits (the first extent % parts
+/// parts hold one more).
+std::pair<std::size_t, std::size_t> part_range(std::size_t extent, std::size_t parts,
+                                               std::size_t t) {
+    const std::size_t base = extent / parts, extra = extent % parts;
+    const std::size_t begin = t * base + std::min(t, extra);
+    return {begin, begin + base + (t < extra ? 1 : 0)};
+}
+
+/// The product split over xtgrad's threads as `split` says, each part one oneDNN sgemm on its
+/// thread (oneDNN runs on one thread inside a parallel region); false where it does not apply.
+bool split_product(const Dims& d, const Array<float>& a, bool transpose_a, const Array<float>& b,
+                   bool transpose_b, float* c, float alpha, float beta, Split split) {
+    if (split == Split::backend || d.k == 0) return false;
+    const std::size_t extent = split == Split::rows ? d.m : (split == Split::columns ? d.n : d.k);
+    const std::size_t parts =
+        std::min(extent, static_cast<std::size_t>(std::max(1, num_threads())));
+    if (parts < 2) return false;
+    const std::size_t lda = a.shape(1), ldb = b.shape(1), size = d.m * d.n;
+    const float* ap = a.data();
+    const float* bp = b.data();
+    // The inner split's partial products after the first, reused from call to call.
+    thread_local std::vector<float> partials;
+    if (split == Split::inner) partials.resize(std::max(partials.size(), (parts - 1) * size));
+    float* scratch = partials.data();
+    std::vector<std::exception_ptr> failures(parts);  // an exception must not leave the region
+    in_parts(parts, [&](std::size_t first, std::size_t last) {
+        for (std::size_t t = first; t < last; ++t) try {
+                const auto [begin, end] = part_range(extent, parts, t);
+                const std::size_t count = end - begin;
+                if (split == Split::rows)  // rows of op(a) and of c
+                    detail::onednn_sgemm(transpose_a, transpose_b, count, d.n, d.k, alpha,
+                                         transpose_a ? ap + begin : ap + begin * lda, lda, bp, ldb,
+                                         beta, c + begin * d.n, d.n);
+                else if (split == Split::columns)  // columns of op(b) and of c
+                    detail::onednn_sgemm(transpose_a, transpose_b, d.m, count, d.k, alpha, ap, lda,
+                                         transpose_b ? bp + begin * ldb : bp + begin, ldb, beta,
+                                         c + begin, d.n);
+                else  // columns of op(a), rows of op(b): part 0 into c, the others aside
+                    detail::onednn_sgemm(transpose_a, transpose_b, d.m, d.n, count, alpha,
+                                         transpose_a ? ap + begin * lda : ap + begin, lda,
+                                         transpose_b ? bp + begin : bp + begin * ldb, ldb,
+                                         t == 0 ? beta : 0.0f,
+                                         t == 0 ? c : scratch + (t - 1) * size, d.n);
+            } catch (...) {
+                failures[t] = std::current_exception();
+            }
+    });
+    for (const std::exception_ptr& failure : failures)
+        if (failure) std::rethrow_exception(failure);
+    if (split == Split::inner)  // c += the other parts, in thread order, each row on one thread
+        in_parts(d.m, [&](std::size_t first, std::size_t last) {
+            for (std::size_t t = 1; t < parts; ++t) {
+                const float* part = scratch + (t - 1) * size;
+                for (std::size_t i = first * d.n; i < last * d.n; ++i) c[i] += part[i];
+            }
+        });
+    return true;
+}
+
 template <class T>
 void product(const Dims& d, const Array<T>& a, bool transpose_a, const Array<T>& b,
-             bool transpose_b, T* c, T alpha, T beta) {
+             bool transpose_b, T* c, T alpha, T beta, Split split = Split::backend) {
     if (d.m == 0 || d.n == 0) return;
     memory::keep_freed_memory();  // at the first product: training starts here (freed_memory.hpp)
     if constexpr (std::is_same_v<T, float>) {
         if (d.k > 0 && backend_of<float>() == Backend::onednn) {
+            if (split_product(d, a, transpose_a, b, transpose_b, c, alpha, beta, split)) return;
             detail::onednn_sgemm(transpose_a, transpose_b, d.m, d.n, d.k, alpha, a.data(),
                                  a.shape(1), b.data(), b.shape(1), beta, c, d.n);
             return;
@@ -66,11 +142,18 @@ void product(const Dims& d, const Array<T>& a, bool transpose_a, const Array<T>&
 
 template <class T>
 void gemm(const char* op, const Array<T>& a, bool transpose_a, const Array<T>& b, bool transpose_b,
-          Array<T>& c, T alpha, T beta) {
+          Array<T>& c, T alpha, T beta, Split split) {
     const Dims d = checked_dims(op, a, transpose_a, b, transpose_b);
     if (c.dimension() != 2 || c.shape(0) != d.m || c.shape(1) != d.n)
         throw ShapeError(op, c.shape(), Shape{d.m, d.n}, "result buffer has the wrong shape");
-    product(d, a, transpose_a, b, transpose_b, c.data(), alpha, beta);
+    product(d, a, transpose_a, b, transpose_b, c.data(), alpha, beta, split);
+}
+
+template <class T>
+Split split_along_weight_rows(const Array<T>& weight, Split along) {
+    const bool threaded = num_threads() > 1 && backend_of<T>() == Backend::onednn &&
+                          weight.size() >= xtgrad::detail::kParallelMinimum;
+    return threaded ? along : Split::backend;
 }
 
 template <class T>
@@ -83,8 +166,9 @@ void gemm(const char* op, const Array<T>& a, bool transpose_a, const Array<T>& b
 }
 
 #define XTGRAD_INSTANTIATE(T)                                                                      \
-    template void gemm(const char*, const Array<T>&, bool, const Array<T>&, bool, Array<T>&, T,    \
-                       T);                                                                         \
+    template void gemm(const char*, const Array<T>&, bool, const Array<T>&, bool, Array<T>&, T, T, \
+                       Split);                                                                     \
+    template Split split_along_weight_rows(const Array<T>&, Split);                                \
     template void gemm(const char*, const Array<T>&, bool, const Array<T>&, bool, T*, std::size_t, \
                        T, T);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)

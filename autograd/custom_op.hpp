@@ -41,6 +41,7 @@
 #include <initializer_list>
 #include <utility>
 
+#include "xtgrad/autograd/blas.hpp"
 #include "xtgrad/autograd/forward_mode.hpp"
 #include "xtgrad/autograd/op_info.hpp"
 #include "xtgrad/autograd/tape.hpp"
@@ -56,9 +57,17 @@ template <class T>
 void matmul_backward(const char* op, BackwardContext<T>& ctx, const Tensor<T>& a, std::size_t ia,
                      const Tensor<T>& b, std::size_t ib);
 
+/// How threads split a forward product x W (blas::Split): along W's rows (the inner dimension)
+/// where W's update will follow, that is while recording and W requires its gradient; else as
+/// the backend splits it (an evaluation, where splitting the batch saves the partial products'
+/// sum). matmul and the fused linear share it.
+template <class T>
+blas::Split forward_product_split(const Tensor<T>& weight);
+
 #define XTGRAD_EXTERN(T)                                                                     \
     extern template void matmul_backward(const char*, BackwardContext<T>&, const Tensor<T>&, \
-                                         std::size_t, const Tensor<T>&, std::size_t);
+                                         std::size_t, const Tensor<T>&, std::size_t);        \
+    extern template blas::Split forward_product_split(const Tensor<T>&);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_EXTERN)
 #undef XTGRAD_EXTERN
 

@@ -40,7 +40,7 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
         throw ShapeError("matmul", av.shape(), bv.shape(),
                          "needs (m, k) and (k, n) matrices, or a batch (B, m, k) first");
     Array<T> out = empty_array<T>({av.shape(0), bv.shape(1)});
-    blas::gemm("matmul", av, false, bv, false, out);
+    blas::gemm("matmul", av, false, bv, false, out, T(1), T(0), forward_product_split(b));
     return record_op(
         op_info::matmul, std::move(out), {a, b},
         [a, b](BackwardContext<T>& ctx) { matmul_backward("matmul backward", ctx, a, 0, b, 1); },
@@ -61,16 +61,26 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b) {
 }
 
 template <class T>
+blas::Split forward_product_split(const Tensor<T>& weight) {
+    return grad_enabled() && weight.requires_grad()
+               ? blas::split_along_weight_rows(weight.value(), blas::Split::inner)
+               : blas::Split::backend;
+}
+
+template <class T>
 void matmul_backward(const char* op, BackwardContext<T>& ctx, const Tensor<T>& a, std::size_t ia,
                      const Tensor<T>& b, std::size_t ib) {
     const Array<T>& g = ctx.grad_output();
+    // Threads split both along B's rows, as the forward product does (blas.hpp).
     if (ctx.needs_grad(ia)) {  // dA = G B^T
         auto slot = ctx.slot(ia);
-        blas::gemm(op, g, false, b.value(), true, slot.buffer, T(1), slot.beta());
+        blas::gemm(op, g, false, b.value(), true, slot.buffer, T(1), slot.beta(),
+                   blas::split_along_weight_rows(b.value(), blas::Split::columns));
     }
     if (ctx.needs_grad(ib)) {  // dB = A^T G
         auto slot = ctx.slot(ib);
-        blas::gemm(op, a.value(), true, g, false, slot.buffer, T(1), slot.beta());
+        blas::gemm(op, a.value(), true, g, false, slot.buffer, T(1), slot.beta(),
+                   blas::split_along_weight_rows(b.value(), blas::Split::rows));
     }
 }
 
@@ -164,7 +174,8 @@ Tensor<T> reshape(const Tensor<T>& x, std::vector<std::ptrdiff_t> shape) {
     template Tensor<T> transpose(const Tensor<T>&, std::vector<std::size_t>);                      \
     template Tensor<T> reshape(const Tensor<T>&, std::vector<std::ptrdiff_t>);                     \
     template void matmul_backward(const char*, BackwardContext<T>&, const Tensor<T>&, std::size_t, \
-                                  const Tensor<T>&, std::size_t);
+                                  const Tensor<T>&, std::size_t);                                  \
+    template blas::Split forward_product_split(const Tensor<T>&);
 XTGRAD_FOR_EACH_ELEMENT_TYPE(XTGRAD_INSTANTIATE)
 #undef XTGRAD_INSTANTIATE
 

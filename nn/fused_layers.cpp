@@ -65,7 +65,8 @@ Tensor<T> linear(const Tensor<T>& x, const Tensor<T>& weight, const Tensor<T>& b
             const T* b = bias.value().data();
             for (std::size_t r = 0; r < rows; ++r) std::copy(b, b + cols, y.data() + r * cols);
         }
-        blas::gemm("linear", xv, false, wv, false, y, T(1), has_bias ? T(1) : T(0));
+        blas::gemm("linear", xv, false, wv, false, y, T(1), has_bias ? T(1) : T(0),
+                   forward_product_split(weight));
     }
 
     auto backward = [x, weight, has_bias, cols](BackwardContext<T>& ctx) {

@@ -1,6 +1,7 @@
 // Every gemm backend against a plain reference product: every transpose flag, alpha and beta
 // (beta 0 must not read c: it starts as NaN), odd and degenerate shapes (0 rows, 1 column, k 0),
-// in float32 and float64; the backend choice, its names and its report.
+// in float32 and float64; every split of a product over xtgrad's threads (blas::Split) alike,
+// and the same bits from one call to the next; the backend choice, its names and its report.
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
@@ -20,6 +21,12 @@ struct BackendGuard {
     ~BackendGuard() { blas::set_backend(Backend::automatic); }
 };
 
+/// Restores the thread count after a test that sets one.
+struct ThreadsGuard {
+    int before = blas::num_threads();
+    ~ThreadsGuard() { blas::set_num_threads(before); }
+};
+
 template <class T>
 Array<T> random_matrix(std::size_t rows, std::size_t cols, std::mt19937& engine) {
     std::uniform_real_distribution<double> uniform(-1, 1);
@@ -29,7 +36,7 @@ Array<T> random_matrix(std::size_t rows, std::size_t cols, std::mt19937& engine)
 }
 
 template <class T>
-void check_products(Backend backend) {
+void check_products(Backend backend, blas::Split split = blas::Split::backend) {
     BackendGuard guard;
     blas::set_backend(backend);
     const double tolerance = std::is_same_v<T, float> ? 2e-6 : 1e-14;
@@ -48,8 +55,8 @@ void check_products(Backend backend) {
                     Array<T> c = random_matrix<T>(m, n, engine);
                     const Array<T> before = c;
                     if (beta == 0) c.fill(std::numeric_limits<T>::quiet_NaN());
-                    blas::gemm("test", a, ta, b, tb, c, static_cast<T>(alpha),
-                               static_cast<T>(beta));
+                    blas::gemm("test", a, ta, b, tb, c, static_cast<T>(alpha), static_cast<T>(beta),
+                               split);
                     double scale = 1;
                     for (std::size_t i = 0; i < m; ++i)
                         for (std::size_t j = 0; j < n; ++j) {
@@ -67,8 +74,9 @@ void check_products(Backend backend) {
                                        blas::backend_name(backend)
                                            << " " << (sizeof(T) == 4 ? "f32" : "f64") << " " << m
                                            << "x" << n << "x" << k << " ta " << ta << " tb " << tb
-                                           << " alpha " << alpha << " beta " << beta << " at (" << i
-                                           << ", " << j << "): " << c(i, j) << " vs " << expected);
+                                           << " alpha " << alpha << " beta " << beta << " split "
+                                           << static_cast<int>(split) << " at (" << i << ", " << j
+                                           << "): " << c(i, j) << " vs " << expected);
                         }
                 }
 }
@@ -83,6 +91,53 @@ BOOST_AUTO_TEST_CASE(every_backend_matches_the_reference_product) {
     check_products<float>(Backend::automatic);
     check_products<double>(Backend::automatic);
     if (blas::has_onednn()) check_products<float>(Backend::onednn);
+}
+
+BOOST_AUTO_TEST_CASE(every_split_over_the_threads_matches_the_reference_product) {
+    BOOST_REQUIRE(blas::has_onednn());  // the splits run float32 products on oneDNN
+    ThreadsGuard threads_guard;
+    for (const int threads : {2, 3}) {
+        blas::set_num_threads(threads);
+        for (const auto split : {blas::Split::rows, blas::Split::columns, blas::Split::inner})
+            check_products<float>(Backend::onednn, split);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_split_product_gives_the_same_bits_every_time) {
+    BOOST_REQUIRE(blas::has_onednn());
+    BackendGuard guard;
+    ThreadsGuard threads_guard;
+    blas::set_backend(Backend::onednn);
+    blas::set_num_threads(2);
+    std::mt19937 engine(5);
+    const Array<float> x = random_matrix<float>(100, 784, engine);
+    const Array<float> w = random_matrix<float>(784, 128, engine);
+    const Array<float> bias = random_matrix<float>(100, 128, engine);
+    for (const auto split : {blas::Split::rows, blas::Split::columns, blas::Split::inner}) {
+        Array<float> first = bias, second = bias;
+        blas::gemm("test", x, false, w, false, first, 1.0f, 1.0f, split);
+        blas::gemm("test", x, false, w, false, second, 1.0f, 1.0f, split);
+        BOOST_TEST((first == second), "split " << static_cast<int>(split));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_weight_decides_whether_threads_split_its_products) {
+    BackendGuard guard;
+    ThreadsGuard threads_guard;
+    const Array<float> big = xt::zeros<float>({784, 128});
+    const Array<float> small = xt::zeros<float>({128, 10});
+    blas::set_num_threads(2);
+    if (blas::has_onednn()) {
+        blas::set_backend(Backend::onednn);
+        BOOST_TEST((blas::split_along_weight_rows(big, blas::Split::inner) == blas::Split::inner));
+        BOOST_TEST(
+            (blas::split_along_weight_rows(small, blas::Split::inner) == blas::Split::backend));
+    }
+    blas::set_backend(Backend::openblas);  // OpenBLAS keeps its own threads
+    BOOST_TEST((blas::split_along_weight_rows(big, blas::Split::rows) == blas::Split::backend));
+    blas::set_backend(Backend::automatic);
+    blas::set_num_threads(1);
+    BOOST_TEST((blas::split_along_weight_rows(big, blas::Split::rows) == blas::Split::backend));
 }
 
 BOOST_AUTO_TEST_CASE(the_choice_per_element_type_is_reported) {
