@@ -1,6 +1,7 @@
 #include "xtgrad/autograd/blas.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <utility>
 #include <vector>
@@ -69,7 +70,9 @@ bool split_product(const Dims& d, const Array<float>& a, bool transpose_a, const
     thread_local std::vector<float> partials;
     if (split == Split::inner) partials.resize(std::max(partials.size(), (parts - 1) * size));
     float* scratch = partials.data();
-    std::vector<std::exception_ptr> failures(parts);  // an exception must not leave the region
+    // An exception must not leave the parallel region: the first is kept and thrown after it.
+    std::exception_ptr failure;
+    std::atomic<bool> failed{false};
     in_parts(parts, [&](std::size_t first, std::size_t last) {
         for (std::size_t t = first; t < last; ++t) try {
                 const auto [begin, end] = part_range(extent, parts, t);
@@ -89,11 +92,10 @@ bool split_product(const Dims& d, const Array<float>& a, bool transpose_a, const
                                          t == 0 ? beta : 0.0f,
                                          t == 0 ? c : scratch + (t - 1) * size, d.n);
             } catch (...) {
-                failures[t] = std::current_exception();
+                if (!failed.exchange(true)) failure = std::current_exception();
             }
     });
-    for (const std::exception_ptr& failure : failures)
-        if (failure) std::rethrow_exception(failure);
+    if (failure) std::rethrow_exception(failure);
     if (split == Split::inner)  // c += the other parts, in thread order, each row on one thread
         in_parts(d.m, [&](std::size_t first, std::size_t last) {
             for (std::size_t t = 1; t < parts; ++t) {

@@ -1,10 +1,11 @@
 // The cost of one optimizer step on the MNIST MLP's parameters (784-hidden-10: two weights and
 // two biases), for every optimizer, against SGD with momentum in the same run: rounds of
-// `--steps` steps per optimizer, interleaved, median per step. Then what the step costs in
-// data-parallel training on `--threads` threads: there every thread reads every parameter (the
-// forward products split the batch) just before the update writes them, so each line the update
-// writes must first be taken back from the other cores' caches. SGD's step is timed alone, each
-// preceded by such a read (untimed), and without it. Prints one JSON line.
+// `--steps` steps per optimizer, interleaved, median per step. Then what the step costs when
+// every thread has just read every parameter, as forward products that split the batch make
+// them do (oneDNN's own split; xtgrad splits a large weight's products along its rows instead,
+// blas.hpp, to avoid this): each line the update writes must first be taken back from the other
+// cores' caches. SGD's step is timed alone, each preceded by such a read (untimed), and without
+// it. Prints one JSON line.
 //
 //     optimizer-step [--hidden 128] [--dtype float32|float64] [--steps 200] [--rounds 15]
 //                    [--threads 1]
