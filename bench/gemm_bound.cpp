@@ -76,10 +76,20 @@ std::vector<Product> step_products(const Options& opt) {
     return products;
 }
 
+/// How xtgrad's threads split the product along its weight's rows (blas.hpp): the forward
+/// along k, the weight gradient along its rows, the input gradient along its columns.
+xtgrad::blas::Split split_along_weight_rows(const Product& p) {
+    using xtgrad::blas::Split;
+    const std::string what = p.what;
+    return what == "forward" ? Split::inner
+                             : (what == "weight_grad" ? Split::rows : Split::columns);
+}
+
 /// Median over `rounds` of the mean time of one call, in microseconds, through xtgrad's gemm
-/// (whichever backend is set).
+/// (whichever backend is set), split as `split` says.
 template <class T>
-double time_product(const Product& p, int rounds, std::mt19937_64& rng) {
+double time_product(const Product& p, int rounds, std::mt19937_64& rng,
+                    xtgrad::blas::Split split = xtgrad::blas::Split::backend) {
     using xtgrad::Array;
     std::uniform_real_distribution<T> value(T(-0.5), T(0.5));
     // A is stored m x k, or k x m when transposed; B is k x n, or n x k when transposed.
@@ -89,13 +99,13 @@ double time_product(const Product& p, int rounds, std::mt19937_64& rng) {
     Array<T> b =
         xtgrad::empty_array<T>(p.trans_b ? xtgrad::Shape{std::size_t(p.n), std::size_t(p.k)}
                                          : xtgrad::Shape{std::size_t(p.k), std::size_t(p.n)});
-    std::vector<T> c(std::size_t(p.m) * p.n);
+    Array<T> c = xtgrad::empty_array<T>({std::size_t(p.m), std::size_t(p.n)});
     for (auto& x : a) x = value(rng);
     for (auto& x : b) x = value(rng);
     const auto run = [&](int reps) {
         const auto start = std::chrono::steady_clock::now();
         for (int r = 0; r < reps; ++r)
-            xtgrad::blas::gemm("gemm-bound", a, p.trans_a, b, p.trans_b, c.data(), c.size());
+            xtgrad::blas::gemm("gemm-bound", a, p.trans_a, b, p.trans_b, c, T(1), T(0), split);
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
     run(10);  // warm-up: page faults, thread start-up, caches, JIT
@@ -128,6 +138,16 @@ void run(const Options& opt) {
             if (std::min(direct, transposed) < p.microseconds) {
                 p.microseconds = std::min(direct, transposed);
                 p.backend = name;
+            }
+            // The split xtgrad's own threads make of a weight's products is a candidate too.
+            if (backend == Backend::onednn && opt.threads > 1) {
+                const double split =
+                    time_product<T>(p, opt.rounds, rng, split_along_weight_rows(p));
+                p.timings[name + " split along the weight's rows"] = {{"direct", split}};
+                if (split < p.microseconds) {
+                    p.microseconds = split;
+                    p.backend = name + " split along the weight's rows";
+                }
             }
         }
         step_us += p.microseconds;
