@@ -4,8 +4,8 @@
 // turns writing a counter in one cache line, each waiting to see the other's write. On a VM the
 // host may move its virtual CPUs onto cores further apart: on the Zen 4 VM the round trip is
 // 80-90 ns most of the time and about 360 ns for a minute or two now and then, and the 2-thread
-// rows of the bench table slow down with it (bench/README.md). gemm-bound and xtgrad-bench measure it
-// before and after their 2-thread runs, and bench-table shows it beside those rows.
+// rows of the bench table slow down with it (bench/README.md). gemm-bound and xtgrad-bench
+// measure it before and after their 2-thread runs, and bench-table shows it beside those rows.
 #pragma once
 
 #include <pthread.h>

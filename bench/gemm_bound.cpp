@@ -5,7 +5,8 @@
 // timed alone, back to back on warm buffers; a library's speed at a shape can differ inside a
 // real loop. A product C = A·B can also be computed as Cᵀ = Bᵀ·Aᵀ, and a library is not equally
 // fast at both, so both are timed and the faster counts: the bound holds whichever form a
-// framework picks.
+// framework picks. At more than one thread oneDNN's products are also timed split along the
+// weight's rows by xtgrad's threads (blas::Split), as training runs them.
 //
 //     gemm-bound [--hidden 128|256,128] [--batch-size 100] [--threads 1]
 //                [--dtype float32|float64] [--rounds 7]
