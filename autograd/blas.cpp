@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
-#include <utility>
 #include <vector>
 
 #include <xtensor-blas/xblas.hpp>
@@ -34,26 +33,6 @@ Dims checked_dims(const char* op, const Array<T>& a, bool transpose_a, const Arr
     return d;
 }
 
-/// body(begin, end) over [0, units) in run_in_parts' parts, threaded whatever the size.
-template <class Body>
-void in_parts(std::size_t units, const Body& body) {
-    xtgrad::detail::run_in_parts(
-        units,
-        [](const void* context, std::size_t begin, std::size_t end) {
-            (*static_cast<const Body*>(context))(begin, end);
-        },
-        &body);
-}
-
-/// Part t of [0, extent) in `parts` parts, as run_in_parts splits (the first extent % parts
-/// parts hold one more).
-std::pair<std::size_t, std::size_t> part_range(std::size_t extent, std::size_t parts,
-                                               std::size_t t) {
-    const std::size_t base = extent / parts, extra = extent % parts;
-    const std::size_t begin = t * base + std::min(t, extra);
-    return {begin, begin + base + (t < extra ? 1 : 0)};
-}
-
 /// The product split over xtgrad's threads as `split` says, each part one oneDNN sgemm on its
 /// thread (oneDNN runs on one thread inside a parallel region); false where it does not apply.
 bool split_product(const Dims& d, const Array<float>& a, bool transpose_a, const Array<float>& b,
@@ -73,36 +52,44 @@ bool split_product(const Dims& d, const Array<float>& a, bool transpose_a, const
     // An exception must not leave the parallel region: the first is kept and thrown after it.
     std::exception_ptr failure;
     std::atomic<bool> failed{false};
-    in_parts(parts, [&](std::size_t first, std::size_t last) {
-        for (std::size_t t = first; t < last; ++t) try {
-                const auto [begin, end] = part_range(extent, parts, t);
-                const std::size_t count = end - begin;
-                if (split == Split::rows)  // rows of op(a) and of c
-                    detail::onednn_sgemm(transpose_a, transpose_b, count, d.n, d.k, alpha,
-                                         transpose_a ? ap + begin : ap + begin * lda, lda, bp, ldb,
-                                         beta, c + begin * d.n, d.n);
-                else if (split == Split::columns)  // columns of op(b) and of c
-                    detail::onednn_sgemm(transpose_a, transpose_b, d.m, count, d.k, alpha, ap, lda,
-                                         transpose_b ? bp + begin * ldb : bp + begin, ldb, beta,
-                                         c + begin, d.n);
-                else  // columns of op(a), rows of op(b): part 0 into c, the others aside
-                    detail::onednn_sgemm(transpose_a, transpose_b, d.m, d.n, count, alpha,
-                                         transpose_a ? ap + begin * lda : ap + begin, lda,
-                                         transpose_b ? bp + begin : bp + begin * ldb, ldb,
-                                         t == 0 ? beta : 0.0f,
-                                         t == 0 ? c : scratch + (t - 1) * size, d.n);
-            } catch (...) {
-                if (!failed.exchange(true)) failure = std::current_exception();
-            }
-    });
+    // One unit per part, each counted as large enough to be worth the threads.
+    constexpr std::size_t kWorthThreads = xtgrad::detail::kParallelMinimum;
+    xtgrad::detail::parallel_for<float>(
+        parts,
+        [&](std::size_t first, std::size_t last) {
+            for (std::size_t t = first; t < last; ++t) try {
+                    const auto [begin, end] = xtgrad::detail::part_of(extent, parts, t);
+                    const std::size_t count = end - begin;
+                    if (split == Split::rows)  // rows of op(a) and of c
+                        detail::onednn_sgemm(transpose_a, transpose_b, count, d.n, d.k, alpha,
+                                             transpose_a ? ap + begin : ap + begin * lda, lda, bp,
+                                             ldb, beta, c + begin * d.n, d.n);
+                    else if (split == Split::columns)  // columns of op(b) and of c
+                        detail::onednn_sgemm(transpose_a, transpose_b, d.m, count, d.k, alpha, ap,
+                                             lda, transpose_b ? bp + begin * ldb : bp + begin, ldb,
+                                             beta, c + begin, d.n);
+                    else  // columns of op(a), rows of op(b): part 0 into c, the others aside
+                        detail::onednn_sgemm(transpose_a, transpose_b, d.m, d.n, count, alpha,
+                                             transpose_a ? ap + begin * lda : ap + begin, lda,
+                                             transpose_b ? bp + begin : bp + begin * ldb, ldb,
+                                             t == 0 ? beta : 0.0f,
+                                             t == 0 ? c : scratch + (t - 1) * size, d.n);
+                } catch (...) {
+                    if (!failed.exchange(true)) failure = std::current_exception();
+                }
+        },
+        kWorthThreads);
     if (failure) std::rethrow_exception(failure);
     if (split == Split::inner)  // c += the other parts, in thread order, each row on one thread
-        in_parts(d.m, [&](std::size_t first, std::size_t last) {
-            for (std::size_t t = 1; t < parts; ++t) {
-                const float* part = scratch + (t - 1) * size;
-                for (std::size_t i = first * d.n; i < last * d.n; ++i) c[i] += part[i];
-            }
-        });
+        xtgrad::detail::parallel_for<float>(
+            d.m,
+            [&](std::size_t first, std::size_t last) {
+                for (std::size_t t = 1; t < parts; ++t) {
+                    const float* part = scratch + (t - 1) * size;
+                    for (std::size_t i = first * d.n; i < last * d.n; ++i) c[i] += part[i];
+                }
+            },
+            kWorthThreads);
     return true;
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <utility>
 
 #include "xtgrad/autograd/gemm_backend.hpp"
 
@@ -20,6 +21,15 @@ namespace xtgrad::detail {
 /// Loops over fewer elements than this stay on the calling thread: waking the others costs
 /// microseconds, which a short pass does not repay.
 inline constexpr std::size_t kParallelMinimum = std::size_t{1} << 15;
+
+/// Part t of [0, units) split in `parts` (the first units % parts parts hold one unit more):
+/// the split of every threaded loop, and of the products blas::Split has the threads make.
+inline std::pair<std::size_t, std::size_t> part_of(std::size_t units, std::size_t parts,
+                                                   std::size_t t) {
+    const std::size_t base = units / parts, extra = units % parts;
+    const std::size_t begin = t * base + (t < extra ? t : extra);
+    return {begin, begin + base + (t < extra ? 1 : 0)};
+}
 
 /// Runs part(context, begin, end) over the parts of [0, units), in parallel (internal; call
 /// parallel_for).
